@@ -1,0 +1,47 @@
+# SMMUv3 nested stage series on Linux 6.1: workspace entry points.
+#
+#   make / make demo   build the patched kernel, run it under QEMU, show it
+#   make test          every check and test; ends with 'N passed, N failed'
+#   make tree          build/linux: base + patches/ (git am -3)
+#   make build         the arm64 test kernel (incremental)
+#   make kunit         the KUnit suites under QEMU (SUITE=glob for one)
+#   make check         checkpatch, per-patch builds, sparse and W=1
+#   make export        patches/ from the tree's commits (cover letter kept)
+#   make clean         remove build/ (the kernel tree and every output)
+
+SHELL := /bin/bash
+S := scripts
+
+.PHONY: all demo deps tree build kunit boot check test export clean
+
+all: demo
+
+deps:
+	@$(S)/deps.sh
+
+tree: deps
+	@$(S)/tree.sh
+
+build: tree
+	@$(S)/build.sh
+
+demo: build
+	@$(S)/demo.sh
+
+kunit: build
+	@: >build/results.txt; $(S)/kunit.sh $(SUITE); $(S)/verdict.py summary
+
+boot: build
+	@: >build/results.txt; $(S)/kunit.sh; $(S)/verdict.py summary
+
+check: tree
+	@: >build/results.txt; $(S)/build.sh && $(S)/check.sh; $(S)/verdict.py summary
+
+test: deps
+	@$(S)/test.sh
+
+export:
+	@$(S)/export.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Checks on the series (make check), each one a counted result:
+#  - checkpatch --strict on every patch, and the series' form
+#  - every patch builds on its own (the directories it touches; an x86_64
+#    compile of drivers/iommu/intel/ when it touches VT-d)
+#  - sparse (C=2) and W=1 on the .c files the series touches: no warning
+#    that the base does not have
+# The tree is left at the series' head.
+set -uo pipefail
+. "$(dirname "$0")/env.sh"
+
+g() { git -C "$tree" "$@"; }
+head=$(g rev-parse nested)
+patches=$(ls "$top"/patches/[0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | grep -v '/0000-')
+
+# --- checkpatch and the series' form -------------------------------------
+echo "check: checkpatch --strict"
+for p in $patches; do
+	out=$(cd "$tree" && ./scripts/checkpatch.pl --strict --terse --no-summary "$p" 2>&1)
+	if [ -z "$out" ]; then
+		result PASS "checkpatch: $(basename "$p")"
+	else
+		result FAIL "checkpatch: $(basename "$p")" "$(echo "$out" | head -n 1)"
+		echo "$out" | head -n 10 | sed 's/^/        /'
+	fi
+done
+
+if [ -n "$patches" ]; then
+	bad=
+	[ -f "$top/patches/0000-cover-letter.patch" ] || bad="no cover letter"
+	while IFS= read -r s; do
+		echo "$s" | grep -Eq '^(iommu|iommu/[a-z0-9-]+|vfio|vfio/[a-z0-9-]+|selftests/iommu|Documentation/[a-z-]+|MAINTAINERS): [^ ]' ||
+			bad="subject not in kernel style: $s"
+	done < <(g log --reverse --format=%s base.."$head")
+	n_tree=$(g rev-list --count base.."$head")
+	n_files=$(echo "$patches" | wc -w)
+	[ "$n_tree" = "$n_files" ] || bad="tree has $n_tree commits, patches/ has $n_files"
+	if [ -z "$bad" ]; then result PASS "series form"; else result FAIL "series form" "$bad"; fi
+fi
+
+# --- each patch builds on its own -----------------------------------------
+x86_ready() {
+	[ -f "$objx86/.config" ] && [ "$top/config/x86.config" -ot "$objx86/.config" ] && return 0
+	mkdir -p "$objx86"
+	make -s -C "$tree" O="$objx86" ARCH=x86_64 KCONFIG_ALLCONFIG="$top/config/x86.config" allnoconfig
+}
+
+# dirs_for COMMIT: the kbuild directories to build for what COMMIT touches.
+dirs_for() {
+	g diff-tree --no-commit-id --name-only -r "$1" | while read -r f; do
+		case $f in
+		include/*|drivers/iommu/iommu.c) echo drivers/iommu/; echo drivers/vfio/ ;;
+		drivers/iommu/intel/*) ;;	# x86_64 only
+		drivers/*|lib/*|mm/*|kernel/*) dirname "$f" | sed 's|$|/|' ;;
+		esac
+	done | sort -u
+}
+
+echo "check: every patch builds on its own"
+for c in $(g rev-list --reverse base.."$head"); do
+	subj=$(g log -1 --format=%s "$c")
+	g checkout -q --detach "$c" || { result FAIL "builds: $subj" "checkout"; continue; }
+	ok=1 why=
+	dirs=$(dirs_for "$c")
+	if [ -n "$dirs" ]; then
+		# shellcheck disable=SC2086
+		make -s -C "$tree" O="$obj" "${karch[@]}" -j"$jobs" $dirs \
+			>"$logs/check-build.log" 2>&1 || { ok=0; why="arm64: $(grep -m1 -E 'error' "$logs/check-build.log")"; }
+	fi
+	if [ $ok = 1 ] && g diff-tree --no-commit-id --name-only -r "$c" | grep -q '^drivers/iommu/intel/\|^include/'; then
+		x86_ready && make -s -C "$tree" O="$objx86" ARCH=x86_64 -j"$jobs" drivers/iommu/intel/ \
+			>"$logs/check-build-x86.log" 2>&1 || { ok=0; why="x86_64: $(grep -m1 -E 'error' "$logs/check-build-x86.log")"; }
+	fi
+	if [ $ok = 1 ]; then result PASS "builds: $subj"; else result FAIL "builds: $subj" "$why"; fi
+done
+g checkout -q nested
+
+# --- sparse and W=1 on the touched files -----------------------------------
+# warnings FILE.c OBJDIR ARCHARGS...: sparse + W=1 messages for FILE, with
+# line and column numbers dropped so that base and head compare.
+warnings() {
+	local f=$1 o=$2
+	shift 2
+	make -C "$tree" O="$o" "$@" W=1 C=2 "${f%.c}.o" 2>&1 |
+		grep -E 'warning:|error:' | sed -E 's/:[0-9]+:[0-9]+:/:/; s/:[0-9]+:/:/' | sort
+}
+
+touched=$(g diff --name-only --diff-filter=AM base "$head" -- '*.c' | grep -v '^tools/' || true)
+cache=$top/build/check-cache
+mkdir -p "$cache"
+if [ -n "$touched" ]; then
+	echo "check: sparse and W=1 on touched files"
+	for f in $touched; do
+		case $f in
+		drivers/iommu/intel/*) x86_ready; o=$objx86; a=(ARCH=x86_64) ;;
+		*) o=$obj; a=("${karch[@]}") ;;
+		esac
+		key=$cache/base-$(echo "$f" | tr / _).txt
+		if [ ! -f "$key" ]; then
+			if g cat-file -e "base:$f" 2>/dev/null; then
+				g checkout -q --detach base
+				warnings "$f" "$o" "${a[@]}" >"$key"
+				g checkout -q nested
+			else
+				: >"$key"
+			fi
+		fi
+		warnings "$f" "$o" "${a[@]}" >"$logs/warn-head.txt"
+		new=$(comm -13 "$key" "$logs/warn-head.txt")
+		if [ -z "$new" ]; then
+			result PASS "sparse+W=1: $f"
+		else
+			result FAIL "sparse+W=1: $f" "$(echo "$new" | head -n 1)"
+			echo "$new" | head -n 10 | sed 's/^/        /'
+		fi
+	done
+fi

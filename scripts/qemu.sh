@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Boot the test kernel under QEMU's virt machine with its nested SMMUv3 and
+# the edu device, and keep the console log in build/logs/.
+#
+#   scripts/qemu.sh NAME [kernel args...]
+# Environment: INITRD=file (optional), QEMU_TIMEOUT=seconds (default 600),
+#   QEMU_EXTRA="..." (more QEMU options, e.g. a -trace).
+# Prints the path of the console log on its last line.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+name=$1
+shift
+log=$logs/$name-$(date +%Y%m%d-%H%M%S).log
+args=(-M virt,iommu=smmuv3 -cpu max,pauth-impdef=on -m 1G -nographic
+      -no-reboot -nic none -device edu
+      -kernel "$obj/arch/arm64/boot/Image")
+[ -n "${INITRD:-}" ] && args+=(-initrd "$INITRD")
+# shellcheck disable=SC2206
+[ -n "${QEMU_EXTRA:-}" ] && args+=($QEMU_EXTRA)
+
+{
+	echo "# qemu-system-aarch64 ${args[*]} -append \"console=ttyAMA0 panic=-1 $*\""
+	echo "# $(qemu-system-aarch64 --version | head -n 1)"
+	echo "# base: Linux $(make -s -C "$tree" kernelversion), $(git -C "$tree" rev-list --count base..HEAD) patches, HEAD $(git -C "$tree" rev-parse --short HEAD)"
+} >"$log"
+rc=0
+timeout "${QEMU_TIMEOUT:-600}" qemu-system-aarch64 "${args[@]}" \
+	-append "console=ttyAMA0 panic=-1 $*" </dev/null >>"$log" 2>&1 || rc=$?
+[ $rc -eq 124 ] && echo "# TIMEOUT after ${QEMU_TIMEOUT:-600}s" >>"$log"
+echo "$log"

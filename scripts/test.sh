@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# make test: install, apply, build, check, boot and test; every check and
+# every test case is counted, and the last line is 'N passed, N failed'.
+set -uo pipefail
+. "$(dirname "$0")/env.sh"
+
+start=$(date +%s)
+: >"$results"
+step() { echo; echo "=== $* ($(( $(date +%s) - start ))s)"; }
+
+step "series onto the base"
+if ! "$top/scripts/tree.sh"; then
+	result FAIL "series applies"
+	"$top/scripts/verdict.py" summary
+	exit 1
+fi
+result PASS "series applies"
+
+step "checks"
+"$top/scripts/check.sh"
+
+step "build"
+if "$top/scripts/build.sh"; then
+	result PASS "build: arm64 test kernel"
+	step "boot and KUnit under QEMU"
+	"$top/scripts/kunit.sh"
+else
+	result FAIL "build: arm64 test kernel"
+fi
+
+step "done in $(( $(date +%s) - start ))s"
+"$top/scripts/verdict.py" summary
