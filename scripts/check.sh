@@ -14,9 +14,14 @@ head=$(g rev-parse nested)
 patches=$(ls "$top"/patches/[0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | grep -v '/0000-')
 
 # --- checkpatch and the series' form -------------------------------------
+# checkpatch's SPDX check runs 'python3' with python3-ply: use Debian's
+# python3, where deps.sh installed it, whatever python3 comes first in PATH.
+mkdir -p "$top/build/bin"
+ln -sf /usr/bin/python3 "$top/build/bin/python3"
 echo "check: checkpatch --strict"
 for p in $patches; do
-	out=$(cd "$tree" && ./scripts/checkpatch.pl --strict --terse --no-summary "$p" 2>&1)
+	out=$(cd "$tree" && PATH="$top/build/bin:$PATH" \
+		./scripts/checkpatch.pl --strict --terse --no-summary "$p" 2>&1)
 	if [ -z "$out" ]; then
 		result PASS "checkpatch: $(basename "$p")"
 	else
@@ -81,8 +86,12 @@ g checkout -q nested
 warnings() {
 	local f=$1 o=$2
 	shift 2
+	# only what FILE and the headers it includes say: 'make' may also
+	# rebuild (and check) prerequisites such as the vDSO
 	make -C "$tree" O="$o" "$@" W=1 C=2 "${f%.c}.o" 2>&1 |
-		grep -E 'warning:|error:' | sed -E 's/:[0-9]+:[0-9]+:/:/; s/:[0-9]+:/:/' | sort
+		grep -E 'warning:|error:' |
+		grep -E "^($tree/)?($f|[^ :]*\.h):" |
+		sed -E "s|^$tree/||; s/:[0-9]+:[0-9]+:/:/; s/:[0-9]+:/:/" | sort
 }
 
 touched=$(g diff --name-only --diff-filter=AM base "$head" -- '*.c' | grep -v '^tools/' || true)
