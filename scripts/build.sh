@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Configure (config/test.config on Kconfig defaults) and build the arm64 test
 # kernel out of tree in build/obj-arm64. Incremental: only what changed is
-# rebuilt.
+# rebuilt. With --config, configure only.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -22,6 +22,7 @@ while IFS= read -r l; do
 	fi
 done < <(grep '^CONFIG_' "$frag")
 [ $bad -eq 0 ] || exit 1
+[ "${1:-}" = --config ] && exit 0
 
 echo "build: arm64 Image ($(make -s -C "$tree" kernelversion), $(git -C "$tree" rev-list --count base..HEAD) patches)"
 start=$(date +%s)

@@ -62,6 +62,7 @@ dirs_for() {
 }
 
 echo "check: every patch builds on its own"
+"$top/scripts/build.sh" --config || result FAIL "builds: configure the test kernel"
 for c in $(g rev-list --reverse base.."$head"); do
 	subj=$(g log -1 --format=%s "$c")
 	g checkout -q --detach "$c" || { result FAIL "builds: $subj" "checkout"; continue; }
@@ -70,11 +71,11 @@ for c in $(g rev-list --reverse base.."$head"); do
 	if [ -n "$dirs" ]; then
 		# shellcheck disable=SC2086
 		make -s -C "$tree" O="$obj" "${karch[@]}" -j"$jobs" $dirs \
-			>"$logs/check-build.log" 2>&1 || { ok=0; why="arm64: $(grep -m1 -E 'error' "$logs/check-build.log")"; }
+			>"$logs/check-build.log" 2>&1 || { ok=0; why="arm64: $(grep -m1 -E 'error|\*\*\*' "$logs/check-build.log")"; }
 	fi
 	if [ $ok = 1 ] && g diff-tree --no-commit-id --name-only -r "$c" | grep -q '^drivers/iommu/intel/\|^include/'; then
 		x86_ready && make -s -C "$tree" O="$objx86" ARCH=x86_64 -j"$jobs" drivers/iommu/intel/ \
-			>"$logs/check-build-x86.log" 2>&1 || { ok=0; why="x86_64: $(grep -m1 -E 'error' "$logs/check-build-x86.log")"; }
+			>"$logs/check-build-x86.log" 2>&1 || { ok=0; why="x86_64: $(grep -m1 -E 'error|\*\*\*' "$logs/check-build-x86.log")"; }
 	fi
 	if [ $ok = 1 ]; then result PASS "builds: $subj"; else result FAIL "builds: $subj" "$why"; fi
 done
