@@ -10,7 +10,7 @@ step() { echo; echo "=== $* ($(( $(date +%s) - start ))s)"; }
 
 step "series onto the base"
 if ! "$top/scripts/tree.sh"; then
-	result FAIL "series applies"
+	result FAIL "series applies" "$(cat "$logs/tree-failed" 2>/dev/null || echo 'see build/logs/tree.log') does not apply"
 	"$top/scripts/verdict.py" summary
 	exit 1
 fi

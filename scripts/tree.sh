@@ -59,16 +59,18 @@ g branch -q -f nested base
 g checkout -q nested
 g clean -q -fdx -e /.git
 
+rm -f "$top/build/logs/tree-failed"
 n=0
 for p in $(series); do
 	n=$((n + 1))
 	if ! g am -q -3 "$p" >>"$log" 2>&1; then
 		echo "tree: FAILED to apply $(basename "$p"):" >&2
 		g am --show-current-patch=diff >/dev/null 2>&1 || true
-		sed -n '/^error\|^CONFLICT\|^Patch failed\|^fatal\|^Applying/p' "$log" | tail -n 8 >&2
+		sed -n '/^error\|^CONFLICT\|^fatal/p' "$log" | tail -n 8 >&2
 		g diff --name-only --diff-filter=U | sed 's/^/tree:   conflict in /' >&2 || true
 		g am --abort >/dev/null 2>&1 || true
 		rm -f "$tree/.git/series-stamp"
+		basename "$p" >"$top/build/logs/tree-failed"
 		exit 1
 	fi
 done
