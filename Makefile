@@ -6,13 +6,14 @@
 #   make build         the arm64 test kernel (incremental)
 #   make kunit         the KUnit suites under QEMU (SUITE=glob for one)
 #   make check         checkpatch, per-patch builds, sparse and W=1
+#   make bench         guest invalidations: commands issued vs the minimum
 #   make export        patches/ from the tree's commits (cover letter kept)
 #   make clean         remove build/ (the kernel tree and every output)
 
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all demo deps tree build kunit boot check test export clean
+.PHONY: all demo deps tree build kunit boot check test export clean bench
 
 all: demo
 
@@ -39,6 +40,9 @@ check: tree
 
 test: deps
 	@$(S)/test.sh
+
+bench: build
+	@$(S)/bench.sh
 
 export:
 	@$(S)/export.sh

@@ -22,3 +22,7 @@ for i in "${!names[@]}"; do
 done
 echo
 grep -m1 -E 'pci \S+: \[1234:11e8\]' "$log" | sed 's/^\[[^]]*\] /  /'
+# one '# Totals' line per suite: add them up
+grep -E '^# Totals:' "$log" | sed -E 's/.*pass:([0-9]+) fail:([0-9]+).*/\1 \2/' |
+	awk '{p += $1; f += $2; n++} END {if (n) printf "  KUnit at boot: %d suites, %d cases passed, %d failed\n", n, p, f}'
+exit 0
