@@ -13,7 +13,7 @@ name=$1
 shift
 log=$logs/$name-$(date +%Y%m%d-%H%M%S).log
 args=(-M virt,iommu=smmuv3 -cpu max,pauth-impdef=on -m 1G -nographic
-      -no-reboot -nic none -device edu
+      -no-reboot -nic none -device edu -device edu
       -kernel "$obj/arch/arm64/boot/Image")
 [ -n "${INITRD:-}" ] && args+=(-initrd "$INITRD")
 # shellcheck disable=SC2206
