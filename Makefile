@@ -5,6 +5,7 @@
 #   make tree          build/linux: base + patches/ (git am -3)
 #   make build         the arm64 test kernel (incremental)
 #   make kunit         the KUnit suites under QEMU (SUITE=glob for one)
+#   make selftest      the VFIO selftest as init under QEMU
 #   make check         checkpatch, per-patch builds, sparse and W=1
 #   make bench         guest invalidations: commands issued vs the minimum
 #   make export        patches/ from the tree's commits (cover letter kept)
@@ -13,7 +14,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all demo deps tree build kunit boot check test export clean bench
+.PHONY: all demo deps tree build kunit boot check test export clean bench selftest
 
 all: demo
 
@@ -31,6 +32,9 @@ demo: build
 
 kunit: build
 	@: >build/results.txt; $(S)/kunit.sh $(SUITE); $(S)/verdict.py summary
+
+selftest: build
+	@: >build/results.txt; $(S)/selftest.sh; $(S)/verdict.py summary
 
 boot: build
 	@: >build/results.txt; $(S)/kunit.sh; $(S)/verdict.py summary

@@ -78,6 +78,16 @@ for c in $(g rev-list --reverse base.."$head"); do
 		x86_ready && make -s -C "$tree" O="$objx86" ARCH=x86_64 -j"$jobs" drivers/iommu/ \
 			>"$logs/check-build-x86.log" 2>&1 || { ok=0; why="x86_64: $(grep -m1 -E 'error|\*\*\*' "$logs/check-build-x86.log")"; }
 	fi
+	# the selftest, against this commit's uapi headers, warning-free
+	if [ $ok = 1 ] && g diff-tree --no-commit-id --name-only -r "$c" | grep -q '^tools/testing/selftests/iommu/'; then
+		mkdir -p "$top/build/selftest-check"
+		{ make -s -C "$tree" O="$obj" "${karch[@]}" headers_install &&
+		  make -s -C "$tree/tools/testing/selftests/iommu" "${karch[@]:1}" \
+			OUTPUT="$top/build/selftest-check" KHDR_INCLUDES="-isystem $obj/usr/include"
+		} >"$logs/check-build-selftest.log" 2>&1 || ok=0
+		grep -q 'warning:' "$logs/check-build-selftest.log" && ok=0
+		[ $ok = 1 ] || why="selftest: $(grep -m1 -E 'warning|error|\*\*\*' "$logs/check-build-selftest.log")"
+	fi
 	if [ $ok = 1 ]; then result PASS "builds: $subj"; else result FAIL "builds: $subj" "$why"; fi
 done
 g checkout -q nested

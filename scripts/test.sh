@@ -24,6 +24,8 @@ if "$top/scripts/build.sh"; then
 	result PASS "build: arm64 test kernel"
 	step "boot and KUnit under QEMU"
 	"$top/scripts/kunit.sh"
+	step "VFIO selftest under QEMU (the VMM's side)"
+	"$top/scripts/selftest.sh"
 else
 	result FAIL "build: arm64 test kernel"
 fi

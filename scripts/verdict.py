@@ -4,6 +4,8 @@
   verdict.py kunit LOG     KUnit results (via kunit.py parse), one per case
   verdict.py console LOG   no KASAN/UBSAN/lockdep report, WARN, Oops, panic
   verdict.py boot LOG      SMMUv3 probed with S1 and S2; edu enumerated
+  verdict.py tap NAME LOG  a kselftest's TAP results, one per case, and
+                           every case its plan announced
   verdict.py summary       'N passed, N failed' over build/results.txt
 
 Each counted test is a line 'PASS|FAIL|SKIP name' in build/results.txt.
@@ -135,6 +137,37 @@ def boot(log):
     return rc
 
 
+def tap(name, log):
+    """Count the TAP lines of a kselftest run as init of the machine."""
+    plan, seen, bad = None, 0, 0
+    for line in read(log).splitlines():
+        m = re.match(r'^1\.\.(\d+)$', line)
+        if m and plan is None:
+            plan = int(m.group(1))
+            continue
+        m = re.match(r'^(not ok|ok) (\d+) (\S+)(.*)$', line)
+        if not m or plan is None:
+            continue
+        seen += 1
+        rest = m.group(4)
+        if m.group(1) == 'ok' and '# SKIP' in rest:
+            record('SKIP', f'{name}.{m.group(3)}')
+        elif m.group(1) == 'ok':
+            record('PASS', f'{name}.{m.group(3)}', quiet=True)
+        else:
+            record('FAIL', f'{name}.{m.group(3)}', rest.strip())
+            bad += 1
+    if plan is None:
+        record('FAIL', f'{name}: ran', f'no TAP plan in {log}')
+        return 1
+    if seen != plan:
+        record('FAIL', f'{name}: all planned cases ran',
+               f'{seen} of {plan} reported')
+        return 1
+    print(f'  {name}: {seen - bad} of {plan} TAP cases passed')
+    return 1 if bad else 0
+
+
 def summary():
     counts = {'PASS': 0, 'FAIL': 0, 'SKIP': 0}
     failed = []
@@ -162,6 +195,8 @@ def main():
         return console(sys.argv[2])
     if cmd == 'boot':
         return boot(sys.argv[2])
+    if cmd == 'tap':
+        return tap(sys.argv[2], sys.argv[3])
     if cmd == 'summary':
         return summary()
     print(__doc__)

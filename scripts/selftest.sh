@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The VFIO nested selftest (tools/testing/selftests/iommu) under QEMU: built
+# static for arm64 against the test kernel's installed uapi headers, packed
+# as /init of an initramfs, booted with KUnit off; it binds edu to
+# vfio-pci, plays the VMM and powers the machine off. Each TAP case counts.
+set -uo pipefail
+. "$(dirname "$0")/env.sh"
+
+out=$top/build/selftest
+mkdir -p "$out"
+if ! make -s -C "$tree/tools/testing/selftests/iommu" "${karch[@]:1}" \
+	OUTPUT="$out" KHDR_INCLUDES="-isystem $obj/usr/include" \
+	>"$logs/selftest-build.log" 2>&1; then
+	cat "$logs/selftest-build.log"
+	result FAIL "selftest: build" "see build/logs/selftest-build.log"
+	exit 1
+fi
+cat >"$out/initramfs.list" <<LIST
+dir /dev 0755 0 0
+nod /dev/console 0600 0 0 c 5 1
+dir /proc 0755 0 0
+dir /sys 0755 0 0
+file /init $out/vfio_nested 0755 0 0
+LIST
+"$obj/usr/gen_init_cpio" "$out/initramfs.list" >"$out/initramfs.cpio" || {
+	result FAIL "selftest: initramfs"
+	exit 1
+}
+log=$(INITRD="$out/initramfs.cpio" "$top/scripts/qemu.sh" selftest \
+	kunit.enable=0 vfio_iommu_type1.allow_unsafe_interrupts=1 | tail -n 1)
+echo "selftest: console log $log"
+rc=0
+"$top/scripts/verdict.py" tap selftest-iommu "$log" || rc=1
+"$top/scripts/verdict.py" console "$log" || rc=1
+exit $rc
