@@ -81,7 +81,7 @@ for c in $(g rev-list --reverse base.."$head"); do
 	# the selftest, against this commit's uapi headers, warning-free
 	if [ $ok = 1 ] && g diff-tree --no-commit-id --name-only -r "$c" | grep -q '^tools/testing/selftests/iommu/'; then
 		mkdir -p "$top/build/selftest-check"
-		{ make -s -C "$tree" O="$obj" "${karch[@]}" headers_install &&
+		{ make -s -C "$tree" O="$obj" "${karch[@]}" headers &&
 		  make -s -C "$tree/tools/testing/selftests/iommu" "${karch[@]:1}" \
 			OUTPUT="$top/build/selftest-check" KHDR_INCLUDES="-isystem $obj/usr/include"
 		} >"$logs/check-build-selftest.log" 2>&1 || ok=0
