@@ -83,7 +83,8 @@ for c in $(g rev-list --reverse base.."$head"); do
 		mkdir -p "$top/build/selftest-check"
 		{ make -s -C "$tree" O="$obj" "${karch[@]}" headers &&
 		  make -s -C "$tree/tools/testing/selftests/iommu" "${karch[@]:1}" \
-			OUTPUT="$top/build/selftest-check" KHDR_INCLUDES="-isystem $obj/usr/include"
+			OUTPUT="$top/build/selftest-check" KHDR_INCLUDES="-isystem $obj/usr/include" \
+			LDFLAGS=-static
 		} >"$logs/check-build-selftest.log" 2>&1 || ok=0
 		grep -q 'warning:' "$logs/check-build-selftest.log" && ok=0
 		[ $ok = 1 ] || why="selftest: $(grep -m1 -E 'warning|error|\*\*\*' "$logs/check-build-selftest.log")"

@@ -9,7 +9,7 @@ set -uo pipefail
 out=$top/build/selftest
 mkdir -p "$out"
 if ! make -s -C "$tree/tools/testing/selftests/iommu" "${karch[@]:1}" \
-	OUTPUT="$out" KHDR_INCLUDES="-isystem $obj/usr/include" \
+	OUTPUT="$out" KHDR_INCLUDES="-isystem $obj/usr/include" LDFLAGS=-static \
 	>"$logs/selftest-build.log" 2>&1; then
 	cat "$logs/selftest-build.log"
 	result FAIL "selftest: build" "see build/logs/selftest-build.log"
