@@ -4,7 +4,8 @@
 #
 #   scripts/qemu.sh NAME [kernel args...]
 # Environment: INITRD=file (optional), QEMU_TIMEOUT=seconds (default 600),
-#   QEMU_EXTRA="..." (more QEMU options, e.g. a -trace).
+#   QEMU_MACHINE=... (default virt,iommu=smmuv3), QEMU_EXTRA="..." (more
+#   QEMU options, e.g. a -trace).
 # Prints the path of the console log on its last line.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
@@ -12,7 +13,7 @@ set -euo pipefail
 name=$1
 shift
 log=$logs/$name-$(date +%Y%m%d-%H%M%S).log
-args=(-M virt,iommu=smmuv3 -cpu max,pauth-impdef=on -m 1G -nographic
+args=(-M "${QEMU_MACHINE:-virt,iommu=smmuv3}" -cpu max,pauth-impdef=on -m 1G -nographic
       -no-reboot -nic none -device edu -device edu
       -kernel "$obj/arch/arm64/boot/Image")
 [ -n "${INITRD:-}" ] && args+=(-initrd "$INITRD")
