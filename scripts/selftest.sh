@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# The VFIO nested selftest (tools/testing/selftests/iommu) under QEMU: built
+# scripts/selftest.sh [kernel args...]: the VFIO nested selftest
+# (tools/testing/selftests/iommu) under QEMU, built
 # static for arm64 against the test kernel's installed uapi headers, packed
-# as /init of an initramfs, booted with KUnit off; it binds edu to
-# vfio-pci, plays the VMM and powers the machine off. Each TAP case counts.
+# as /test of an initramfs whose /init (scripts/init.c) runs it, booted
+# with KUnit off; it binds edu to vfio-pci, plays the VMM, and /init
+# reports kmemleak and powers off. Each TAP case counts.
 # The machine has a GICv3 ITS, which isolates MSIs: VFIO needs no
 # allow_unsafe_interrupts, and MSIs are translated as on real hardware.
+# Kernel args replay or resize a run: vfio_nested.seed=0x.. (the seed a
+# run printed), vfio_nested.requests=N (requests fuzzed; 100000 default).
 set -uo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -17,21 +21,15 @@ if ! make -s -C "$tree/tools/testing/selftests/iommu" "${karch[@]:1}" \
 	result FAIL "selftest: build" "see build/logs/selftest-build.log"
 	exit 1
 fi
-cat >"$out/initramfs.list" <<LIST
-dir /dev 0755 0 0
-nod /dev/console 0600 0 0 c 5 1
-dir /proc 0755 0 0
-dir /sys 0755 0 0
-file /init $out/vfio_nested 0755 0 0
-LIST
-"$obj/usr/gen_init_cpio" "$out/initramfs.list" >"$out/initramfs.cpio" || {
+"$top/scripts/initramfs.sh" "$out/initramfs.cpio" "$out/vfio_nested" || {
 	result FAIL "selftest: initramfs"
 	exit 1
 }
 log=$(INITRD="$out/initramfs.cpio" QEMU_MACHINE=virt,iommu=smmuv3,gic-version=3 \
-	"$top/scripts/qemu.sh" selftest kunit.enable=0 | tail -n 1)
+	"$top/scripts/qemu.sh" selftest kunit.enable=0 "$@" | tail -n 1)
 echo "selftest: console log $log"
 rc=0
 "$top/scripts/verdict.py" tap selftest-iommu "$log" || rc=1
 "$top/scripts/verdict.py" console "$log" || rc=1
+"$top/scripts/verdict.py" leaks "$log" || rc=1
 exit $rc

@@ -6,6 +6,8 @@
   verdict.py boot LOG      SMMUv3 probed with S1 and S2; edu enumerated
   verdict.py tap NAME LOG  a kselftest's TAP results, one per case, and
                            every case its plan announced
+  verdict.py leaks LOG     kmemleak scanned at the end (scripts/init.c) and
+                           reported no leak
   verdict.py summary       'N passed, N failed' over build/results.txt
 
 Each counted test is a line 'PASS|FAIL|SKIP name' in build/results.txt.
@@ -168,6 +170,29 @@ def tap(name, log):
     return 1 if bad else 0
 
 
+def leaks(log):
+    """kmemleak's report, printed by scripts/init.c before power off."""
+    text = read(log)
+    name = f'no leak (kmemleak): {os.path.basename(log)}'
+    m = re.search(r'kmemleak: report begins\n(.*?)kmemleak: report ends',
+                  text, re.S)
+    if not m:
+        record('FAIL', name, 'kmemleak did not report (no scan at the end)')
+        return 1
+    if re.search(r'kmemleak: (Kernel memory leak detector disabled|'
+                 r'Cannot allocate a kmemleak_object)', text):
+        record('FAIL', name, 'kmemleak disabled itself during the run')
+        return 1
+    objs = re.findall(r'unreferenced object (0x[0-9a-f]+)', m.group(1))
+    if objs:
+        record('FAIL', name, f'{len(objs)} unreferenced objects')
+        for line in m.group(1).splitlines()[:30]:
+            print('        ' + line)
+        return 1
+    record('PASS', name)
+    return 0
+
+
 def summary():
     counts = {'PASS': 0, 'FAIL': 0, 'SKIP': 0}
     failed = []
@@ -197,6 +222,8 @@ def main():
         return boot(sys.argv[2])
     if cmd == 'tap':
         return tap(sys.argv[2], sys.argv[3])
+    if cmd == 'leaks':
+        return leaks(sys.argv[2])
     if cmd == 'summary':
         return summary()
     print(__doc__)
