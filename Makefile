@@ -8,13 +8,14 @@
 #   make selftest      the VFIO selftest as init under QEMU
 #   make check         checkpatch, per-patch builds, sparse and W=1
 #   make bench         guest invalidations: commands issued vs the minimum
+#   make per-patch     each patch's KUnit suites at that patch (about 1 h)
 #   make export        patches/ from the tree's commits (cover letter kept)
 #   make clean         remove build/ (the kernel tree and every output)
 
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all demo deps tree build kunit boot check test export clean bench selftest
+.PHONY: all demo deps tree build kunit boot check test export clean bench selftest per-patch
 
 all: demo
 
@@ -47,6 +48,9 @@ test: deps
 
 bench: build
 	@$(S)/bench.sh
+
+per-patch: tree
+	@$(S)/perpatch.sh
 
 export:
 	@$(S)/export.sh

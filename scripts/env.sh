@@ -4,7 +4,7 @@ tree=$top/build/linux
 obj=$top/build/obj-arm64
 objx86=$top/build/obj-x86
 logs=$top/build/logs
-results=$top/build/results.txt
+results=${RESULTS:-$top/build/results.txt}
 karch=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
 jobs=$(nproc)
 mkdir -p "$logs"

@@ -25,7 +25,10 @@ fi
 	result FAIL "selftest: initramfs"
 	exit 1
 }
+# about 6 minutes of QEMU on 2 cores (the fuzz case's DMA checks are most
+# of it): allow twice that
 log=$(INITRD="$out/initramfs.cpio" QEMU_MACHINE=virt,iommu=smmuv3,gic-version=3 \
+	QEMU_TIMEOUT=${QEMU_TIMEOUT:-1200} \
 	"$top/scripts/qemu.sh" selftest kunit.enable=0 "$@" | tail -n 1)
 echo "selftest: console log $log"
 rc=0

@@ -21,7 +21,7 @@ import tempfile
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TREE = os.path.join(TOP, 'build', 'linux')
-RESULTS = os.path.join(TOP, 'build', 'results.txt')
+RESULTS = os.environ.get('RESULTS') or os.path.join(TOP, 'build', 'results.txt')
 
 # Anything here in a console log fails the run, whatever KTAP says.
 BAD = [
