@@ -6,6 +6,7 @@
 #   make build         the arm64 test kernel (incremental)
 #   make kunit         the KUnit suites under QEMU (SUITE=glob for one)
 #   make selftest      the VFIO selftest as init under QEMU
+#   make vmm           the RFC's own VMM runs a nested guest (three levels)
 #   make check         checkpatch, per-patch builds, sparse and W=1
 #   make bench         guest invalidations: commands issued vs the minimum
 #   make per-patch     each patch's KUnit suites at that patch (about 1 h)
@@ -15,7 +16,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all demo deps tree build kunit boot check test export clean bench selftest per-patch
+.PHONY: all demo deps tree build kunit boot check test export clean bench selftest per-patch vmm
 
 all: demo
 
@@ -36,6 +37,9 @@ kunit: build
 
 selftest: build
 	@: >build/results.txt; $(S)/selftest.sh; $(S)/verdict.py summary
+
+vmm: build
+	@: >build/results.txt; $(S)/vmm.sh; $(S)/verdict.py summary
 
 boot: build
 	@: >build/results.txt; $(S)/kunit.sh; $(S)/verdict.py summary

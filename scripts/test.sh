@@ -26,6 +26,8 @@ if "$top/scripts/build.sh"; then
 	"$top/scripts/kunit.sh"
 	step "VFIO selftest under QEMU (the VMM's side)"
 	"$top/scripts/selftest.sh"
+	step "the RFC's VMM: a nested guest on the series (make vmm)"
+	"$top/scripts/vmm.sh"
 else
 	result FAIL "build: arm64 test kernel"
 fi

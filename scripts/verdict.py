@@ -8,6 +8,10 @@
                            every case its plan announced
   verdict.py leaks LOG     kmemleak scanned at the end (scripts/init.c) and
                            reported no leak
+  verdict.py vmm LOG MARKS TRACE
+                           make vmm: the verdict lines of its three levels,
+                           the guest's faults, the VMM's errors, each
+                           level's console, and the command figures
   verdict.py summary       'N passed, N failed' over build/results.txt
 
 Each counted test is a line 'PASS|FAIL|SKIP name' in build/results.txt.
@@ -193,6 +197,334 @@ def leaks(log):
     return 0
 
 
+# --- make vmm -------------------------------------------------------------
+# The L0 log holds L1's console; L1's /test (scripts/vmm/l1_run.c) copies
+# the guest's console (L2) there with 'L2| ' before each line, and the
+# VMM's stderr with 'VMM| '.
+L2P, VMMP = 'L2| ', 'VMM| '
+VERDICT = re.compile(r'VMMTEST: (PASS|FAIL) (\S+?): (.*)$')
+FAULTLINE = re.compile(r'VMMTEST: FAULT (\S+) (\S+) iova=(0x[0-9a-f]+)')
+EVENT = re.compile(r'arm-smmu-v3 \S+: event 0x([0-9a-f]{2}) received:')
+DWORD = re.compile(r'arm-smmu-v3 \S+: \s*0x([0-9a-f]{16})\s*$')
+MARK = re.compile(r'VMMTEST: MARK (\S+) (\S+)')
+OPCODE = re.compile(r'smmuv3_cmdq_opcode <--- SMMU_CMD_(\w+)')
+STAMPED = re.compile(r'^\d+@(\d+\.\d+):smmuv3_cmdq_opcode <--- SMMU_CMD_(\w+)')
+TLBIS = ('TLBI_NH_VA', 'TLBI_NH_VAA', 'TLBI_NH_ASID', 'TLBI_NH_ALL',
+         'TLBI_NSNH_ALL')
+
+# Every verdict the run must print, by the level that prints it
+VMM_EXPECT = {
+    'host': ['vmm.host.vfio', 'vmm.host.kvm', 'vmm.host.after_vm',
+             'vmm.dt.ran', 'vmm.dt.exit', 'vmm.dt.reboot'],
+    'dt1': ['edus', 'dma_api_strict.edu0', 'dma_coherent.edu0',
+            'dma_api_strict.edu1', 'dma_coherent.edu1',
+            'unmap_1_page.edu0', 'unmap_4_pages.edu0',
+            'unmap_37_pages.edu0', 'unmap_2M_block.edu0', 'fault_dma',
+            'msi_window', 'msi_no_window', 'two_devices',
+            'two_devices_no_cross'],
+    'dt2': ['edus', 'dma_api_strict.edu0', 'dma_coherent.edu0',
+            'dma_api_strict.edu1', 'dma_coherent.edu1'],
+    'acpi': ['edus', 'dma_api_strict.edu0', 'dma_coherent.edu0',
+             'dma_api_strict.edu1', 'dma_coherent.edu1'],
+    'acpi-host': ['vmm.acpi.ran', 'vmm.acpi.exit'],
+}
+# VMM messages that are not errors: edu has no reset, and SIGTERM is how
+# the run ends a VMM that -no-shutdown keeps after its guest powered off
+VMM_BENIGN = re.compile(r'Cannot reset device \S+, no available reset '
+                        r'mechanism|terminating on signal 15')
+# 6.1's own unpinning of the guest's RAM when the VMM exits is slow under
+# TCG: an RCU stall there is the emulation's speed. Any other stall is a
+# finding, and a report inside a stall's lines is still one.
+STALL_BENIGN = ('vfio_unpin_pages_remote', 'vfio_unmap_unpin')
+
+
+def sid_of(bdf):
+    """The PCI requester ID of 'dddd:bb:dd.f': the vSMMU's StreamID."""
+    m = re.match(r'[0-9a-f]{4}:([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$', bdf)
+    return int(m.group(1), 16) << 8 | int(m.group(2), 16) << 3 | int(m.group(3))
+
+
+def split_levels(lines):
+    """(L1 lines, L2 lines, VMM stderr lines), prefixes removed."""
+    l1, l2, vmm = [], [], []
+    for line in lines:
+        if line.startswith(L2P):
+            l2.append(line[len(L2P):])
+        elif line.startswith(VMMP):
+            vmm.append(line[len(VMMP):])
+        else:
+            l1.append(line)
+    return l1, l2, vmm
+
+
+def guest_events(l2):
+    """The events the guest's SMMUv3 driver logged: (index, id, 4 dwords)."""
+    evs = []
+    for i, line in enumerate(l2):
+        m = EVENT.search(line)
+        if not m:
+            continue
+        dw = []
+        for nxt in l2[i + 1:i + 12]:
+            d = DWORD.search(nxt)
+            if d:
+                dw.append(int(d.group(1), 16))
+                if len(dw) == 4:
+                    break
+        if len(dw) == 4:
+            evs.append((i, int(m.group(1), 16), dw))
+    return evs
+
+
+def rcu_stalls(l1):
+    """Each RCU stall report of L1: (first line, frames of its backtrace)."""
+    stalls = []
+    for i, line in enumerate(l1):
+        if not re.search(r'rcu: INFO: \S+ (self-detected stall|detected stalls)',
+                         line):
+            continue
+        frames = []
+        for nxt in l1[i + 1:i + 120]:
+            m = re.match(r'^\s*(?:\[<[0-9a-f]+>\] )?([A-Za-z_][\w.]*)\+0x[0-9a-f]+/0x',
+                         nxt)
+            if m:
+                frames.append(m.group(1))
+            elif re.search(r'rcu: INFO:', nxt):
+                break
+        stalls.append((line.strip(), frames))
+    return stalls
+
+
+def vmm_console(l1, l2):
+    """L1's console clean (RCU stalls judged), and the guest's."""
+    rc = 0
+    found = []
+    for line in l1:
+        for pat, what in BAD:
+            if re.search(pat, line):
+                found.append(f'{what}: {line.strip()}')
+                break
+    stalls = rcu_stalls(l1)
+    for first, frames in stalls:
+        where = ' < '.join(frames[:8]) or 'no backtrace'
+        if any(f in STALL_BENIGN for f in frames):
+            print(f'  note: an RCU stall in 6.1\'s unpinning (TCG speed), '
+                  f'not a finding: {where}')
+        else:
+            found.append(f'RCU stall: {first}: {where}')
+    name = 'vmm host (L1) console clean (KASAN, UBSAN, lockdep, WARN, RCU stalls)'
+    if found:
+        record('FAIL', name, '; '.join(found[:3]))
+        for f in found[:20]:
+            print('        ' + f)
+        rc = 1
+    else:
+        record('PASS', name, f'{len(stalls)} benign RCU stall(s)' if stalls else '')
+    found = []
+    for line in l2:
+        for pat, what in BAD:
+            if re.search(pat, line):
+                found.append(f'{what}: {line.strip()}')
+                break
+    name = 'vmm guest (L2) console clean (WARN, BUG, Oops, panic)'
+    if found:
+        record('FAIL', name, '; '.join(found[:3]))
+        rc = 1
+    else:
+        record('PASS', name)
+    return rc
+
+
+def vmm_faults(l1, l2):
+    """Every DMA the workload aimed at an unmapped IOVA gave the guest's own
+    SMMUv3 driver an F_TRANSLATION event with its StreamID and address;
+    the host logged none of them as its own."""
+    rc = 0
+    evs = guest_events(l2)
+    faults = {}
+    for i, line in enumerate(l2):
+        m = FAULTLINE.search(line)
+        if m:
+            faults.setdefault(m.group(1), []).append(
+                (i, m.group(2), int(m.group(3), 16), line))
+    for tag in ('dt1',):
+        want = faults.get(tag, [])
+        missing = []
+        for i, bdf, iova, _ in want:
+            sid = sid_of(bdf)
+            if not any(j > i and eid == 0x10 and dw[0] >> 32 == sid and
+                       dw[2] == iova for j, eid, dw in evs):
+                missing.append(f'{bdf} {iova:#x}')
+        name = f'vmm {tag}.faults_reach_guest'
+        if not want:
+            record('FAIL', name, 'the workload aimed no DMA at a hole')
+            rc = 1
+        elif missing:
+            record('FAIL', name, f'no F_TRANSLATION in the guest for {", ".join(missing)}')
+            rc = 1
+        else:
+            record('PASS', name)
+            print(f'        {len(want)} faulting DMAs, each an F_TRANSLATION (0x10) '
+                  'with its StreamID and address in the guest\'s own event log: '
+                  + ', '.join(f'{b} {a:#x}' for _, b, a, _ in want))
+    host_events = [ln.strip() for ln in l1 if EVENT.search(ln)]
+    name = 'vmm host (L1) logged no event as its own (the guest\'s go to the VMM)'
+    if host_events:
+        record('FAIL', name, host_events[0])
+        rc = 1
+    else:
+        record('PASS', name)
+    return rc
+
+
+def vmm_acpi(l2):
+    """The ACPI guest's MSIs, the RMR's way, and the VMM's DSDT."""
+    text = '\n'.join(l2)
+    start = text.find('run acpi')
+    if start < 0:
+        return 0
+    acpi = text[start:]
+    dup = re.search(r'Failure creating named object \[\\_SB\.PCI0\._DSM\], '
+                    r'AE_ALREADY_EXISTS', acpi)
+    excess = re.search(r'\\_SB\.PCI0\._DSM: Excess arguments - ASL declared 5',
+                       acpi)
+    got = [int(n) for n in re.findall(r'acpi_msi edu\d: (\d+) of 4 MSIs', acpi)]
+    evs = guest_events(acpi.splitlines())
+    msi_faults = sum(1 for _, eid, dw in evs if eid == 0x10 and dw[2] == 0x8000040)
+    print(f'  ACPI guest: duplicate \\_SB.PCI0._DSM {"reported" if dup else "not reported"}, '
+          f'its 5-argument form {"refused" if excess else "not refused"}; '
+          f'MSIs on the DMA API\'s domain: {sum(got)} of {4 * len(got)} arrived, '
+          f'{msi_faults} F_TRANSLATION at IOVA 0x8000040 in the guest')
+    ok = dup and excess and len(got) == 2 and not any(got) and msi_faults >= 2
+    name = 'vmm acpi.rmr_path_as_documented'
+    if ok:
+        record('PASS', name)
+        return 0
+    record('FAIL', name, 'the README\'s account of the VMM\'s ACPI tables no '
+           'longer holds (see above): update it')
+    return 1
+
+
+def vmm_figures(lines, l2marks, marks, trace):
+    """Commands per phase: the guest's (its vSMMU, in the VMM's trace) and
+    the host's (L0's SMMU, in its trace, cut at the marks by time)."""
+    from collections import Counter, OrderedDict
+    guest, reqs = OrderedDict(), OrderedDict()
+    phase = None
+    for line in lines:
+        m = MARK.search(line)
+        if m and not line.startswith(L2P):
+            phase = f'{m.group(1)} {m.group(2)}'
+            guest.setdefault(phase, Counter())
+            reqs.setdefault(phase, Counter())
+            continue
+        if not line.startswith(VMMP) or phase is None:
+            continue
+        m = OPCODE.search(line)
+        if m:
+            guest[phase][m.group(1)] += 1
+        if 'vfio_iommu_addr_inv_iotlb' in line:
+            reqs[phase]['by address'] += 1
+        elif 'vfio_iommu_asid_inv_iotlb' in line:
+            reqs[phase]['by ASID'] += 1
+        elif 'smmuv3_notify_config_change' in line:
+            reqs[phase]['SET_PASID_TABLE'] += 1
+    cuts = []
+    for line in open(marks, errors='replace'):
+        t, _, rest = line.partition(' ')
+        m = MARK.search(rest)
+        if m:
+            cuts.append((float(t), f'{m.group(1)} {m.group(2)}'))
+    host = OrderedDict((p, Counter()) for _, p in cuts)
+    for line in open(trace, errors='replace'):
+        m = STAMPED.match(line)
+        if not m:
+            continue
+        t = float(m.group(1))
+        cur = None
+        for tc, p in cuts:
+            if tc <= t:
+                cur = p
+        if cur:
+            host[cur][m.group(2)] += 1
+
+    def fmt(c):
+        return ', '.join(f'{k} {v}' for k, v in sorted(c.items(), key=lambda kv: -kv[1])) or '-'
+
+    print('  commands: the guest\'s (its vSMMU: the VMM\'s trace), the VMM\'s requests, '
+          'the host\'s (L0\'s SMMU: its smmuv3_cmdq_opcode trace)')
+    names = {'start': 'while the guest ran', 'teardown': 'teardown (VMM exit)'}
+    for p in host:
+        vm, what = p.split()
+        if what == 'exited':
+            continue
+        print(f'  {vm}, {names.get(what, what)}:')
+        if what == 'start':
+            print(f'    guest    {fmt(guest.get(p, Counter()))}')
+            print(f'    requests {fmt(reqs.get(p, Counter()))}')
+        print(f'    host     {fmt(host[p])}')
+        if what == 'start':
+            g = guest.get(p, Counter())
+            h = host[p]
+            for op in ('TLBI_NH_VA', 'TLBI_NH_ASID'):
+                if g[op]:
+                    print(f'    host {op} per guest {op}: {h[op] / g[op]:.2f}'
+                          f' ({h[op]} / {g[op]})')
+            r = reqs.get(p, Counter())
+            if r['by address']:
+                print(f'    host TLBI_NH_VA per request by address: '
+                      f'{h["TLBI_NH_VA"] / r["by address"]:.2f} '
+                      f'({h["TLBI_NH_VA"]} / {r["by address"]})')
+            gi = sum(g[op] for op in TLBIS)
+            if gi:
+                print(f'    host commands (SYNC included) per guest invalidation: '
+                      f'{sum(h.values()) / gi:.2f}')
+    return host, guest, reqs
+
+
+def vmm(log, marks, trace):
+    lines = read(log).splitlines()
+    l1, l2, vmm_err = split_levels(lines)
+    rc = 0
+    seen = {}
+    for line in l1 + l2:
+        m = VERDICT.search(line)
+        if m:
+            seen[m.group(2)] = (m.group(1), m.group(3))
+    acpi_ran = any('VMMTEST: MARK acpi start' in ln for ln in l1)
+    expect = []
+    for level, names in VMM_EXPECT.items():
+        if level.startswith('acpi') and not acpi_ran:
+            continue
+        for n in names:
+            expect.append(n if level in ('host', 'acpi-host') else f'{level}.{n}')
+    for name in expect + sorted(set(seen) - set(expect)):
+        st, detail = seen.get(name, ('FAIL', 'never reported'))
+        record(st, f'vmm {name}', detail)
+        if st == 'PASS':
+            print(f'        {detail}')
+        rc |= st != 'PASS'
+    errors = [ln.strip() for ln in vmm_err
+              if 'qemu-system-aarch64:' in ln and not VMM_BENIGN.search(ln)]
+    name = 'vmm the VMM reported no error (no refused request, no fault it could not read)'
+    if errors:
+        record('FAIL', name, errors[0])
+        for e in errors[:10]:
+            print('        ' + e)
+        rc = 1
+    else:
+        record('PASS', name)
+    rc |= vmm_faults(l1, l2)
+    rc |= vmm_acpi(l2)
+    rc |= vmm_console(l1, l2)
+    if os.path.exists(marks) and os.path.exists(trace):
+        vmm_figures(lines, l2, marks, trace)
+    else:
+        record('FAIL', 'vmm figures', f'no {marks} or {trace}')
+        rc = 1
+    return rc
+
+
 def summary():
     counts = {'PASS': 0, 'FAIL': 0, 'SKIP': 0}
     failed = []
@@ -224,6 +556,8 @@ def main():
         return tap(sys.argv[2], sys.argv[3])
     if cmd == 'leaks':
         return leaks(sys.argv[2])
+    if cmd == 'vmm':
+        return vmm(sys.argv[2], sys.argv[3], sys.argv[4])
     if cmd == 'summary':
         return summary()
     print(__doc__)

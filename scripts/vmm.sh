@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# make vmm: the RFC's own VMM runs a nested guest through the series.
+#
+#   L0  Debian's QEMU 10: -M virt,iommu=smmuv3,virtualization=on,gic-version=3
+#       -cpu max, two edu devices, its SMMUv3 walking both stages
+#   L1  the series' test kernel (with KVM), booted at EL2; /test is
+#       scripts/vmm/l1_run.c: binds both edus to vfio-pci and runs the VMM
+#   L2  the series' kernel again, light (config/l2.config), as a guest on
+#       the VMM's vSMMUv3, with the workload scripts/vmm/l2_edu.c
+#
+# The VMM is ../shared/rfc-vmm/qemu-system-aarch64 (unmodified), or VMM=path.
+# Without it, one line says so and nothing is counted. Each verdict line is
+# counted (scripts/verdict.py vmm), and so are L1's console and kmemleak.
+set -uo pipefail
+. "$(dirname "$0")/env.sh"
+
+vmm=${VMM:-$top/../shared/rfc-vmm/qemu-system-aarch64}
+if [ ! -x "$vmm" ]; then
+	echo "vmm: skipped: the RFC's VMM is not at $vmm (it is ../shared/rfc-vmm/qemu-system-aarch64 beside this workspace, or rebuild it with ../shared/rfc-vmm/build.sh; VMM=path points elsewhere)"
+	exit 0
+fi
+
+objl2=$top/build/obj-l2
+out=$top/build/vmm
+mkdir -p "$out/mod" "$objl2"
+start=$(date +%s)
+
+# --- L2: the guest kernel, its workload module, its initramfs -------------
+frag=$top/config/l2.config
+if [ ! -f "$objl2/.config" ] || [ "$frag" -nt "$objl2/.config" ]; then
+	make -s -C "$tree" O="$objl2" "${karch[@]}" KCONFIG_ALLCONFIG="$frag" allnoconfig
+	bad=0
+	while IFS= read -r l; do
+		grep -qx "$l" "$objl2/.config" || { echo "vmm: $l did not survive allnoconfig" >&2; bad=1; }
+	done < <(grep '^CONFIG_' "$frag")
+	[ $bad -eq 0 ] || { result FAIL "vmm: guest kernel configuration"; exit 1; }
+fi
+echo "vmm: guest (L2) kernel ($(make -s -C "$tree" kernelversion), $(git -C "$tree" rev-list --count base..HEAD) patches, config/l2.config)"
+if ! make -s -C "$tree" O="$objl2" "${karch[@]}" -j"$jobs" Image modules >"$logs/vmm-l2-build.log" 2>&1; then
+	grep -E 'error|Error' "$logs/vmm-l2-build.log" | head -n 20 >&2
+	result FAIL "vmm: guest kernel builds" "see build/logs/vmm-l2-build.log"
+	exit 1
+fi
+cp "$top/scripts/vmm/l2_edu.c" "$top/scripts/vmm/Kbuild" "$out/mod/"
+if ! make -s -C "$tree" O="$objl2" "${karch[@]}" M="$out/mod" W=1 modules \
+	>"$logs/vmm-l2-module.log" 2>&1 || grep -q 'warning:' "$logs/vmm-l2-module.log"; then
+	cat "$logs/vmm-l2-module.log" >&2
+	result FAIL "vmm: guest workload module builds (W=1, no warning)"
+	exit 1
+fi
+cc=(aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Wno-unused-parameter)
+"${cc[@]}" -o "$out/l2_init" "$top/scripts/vmm/l2_init.c" &&
+	"${cc[@]}" -o "$out/l1_run" "$top/scripts/vmm/l1_run.c" || {
+	result FAIL "vmm: L1 and L2 programs build"
+	exit 1
+}
+cat >"$out/l2.list" <<EOF
+dir /dev 0755 0 0
+nod /dev/console 0600 0 0 c 5 1
+dir /proc 0755 0 0
+dir /sys 0755 0 0
+file /init $out/l2_init 0755 0 0
+file /l2_edu.ko $out/mod/l2_edu.ko 0644 0 0
+EOF
+"$objl2/usr/gen_init_cpio" "$out/l2.list" >"$out/l2.cpio"
+
+# --- L1: the test kernel's initramfs, with the VMM and the guest ---------
+efi=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
+{
+	echo "dir /vmm 0755 0 0"
+	echo "file /vmm/qemu-system-aarch64 $vmm 0755 0 0"
+	echo "file /vmm/Image $objl2/arch/arm64/boot/Image 0644 0 0"
+	echo "file /vmm/l2.cpio $out/l2.cpio 0644 0 0"
+	[ -f "$efi" ] && echo "file /vmm/QEMU_EFI.fd $efi 0644 0 0"
+} >"$out/l1.list"
+[ -f "$efi" ] || echo "vmm: no $efi (Debian's qemu-efi-aarch64): the ACPI guest is not run"
+"$top/scripts/initramfs.sh" "$out/l1.cpio" "$out/l1_run" "$out/l1.list"
+echo "vmm: built in $(( $(date +%s) - start ))s; VMM $(sha256sum "$vmm" | cut -c1-16) ($vmm)"
+
+# --- run ------------------------------------------------------------------
+# L1 at EL2 (virtualization=on) with a GICv3 for KVM's vGIC and ITS, and
+# 2 vCPUs (the VMM's threads and the guest's vCPU); the SMMU's command
+# trace is kept for the figures. RCU's stall timeout is raised: KVM under
+# TCG is slow, and the stalls it causes are judged by verdict.py.
+rm -f "$out/l0-trace.txt" "$out/marks.txt"
+log=$(INITRD="$out/l1.cpio" QEMU_MACHINE=virt,iommu=smmuv3,virtualization=on,gic-version=3 \
+	QEMU_MEM=2G QEMU_SMP=2 QEMU_TIMEOUT=${QEMU_TIMEOUT:-3600} \
+	QEMU_MARKS="$out/marks.txt" \
+	QEMU_EXTRA="-msg timestamp=on -D $out/l0-trace.txt -trace smmuv3_cmdq_opcode" \
+	"$top/scripts/qemu.sh" vmm kunit.enable=0 rcupdate.rcu_cpu_stall_timeout=100 | tail -n 1)
+# the trace and the marks beside the console log
+mv "$out/l0-trace.txt" "${log%.log}.l0-trace"
+mv "$out/marks.txt" "${log%.log}.marks"
+echo "vmm: console log $log, L0's trace ${log%.log}.l0-trace ($(( $(date +%s) - start ))s)"
+rc=0
+"$top/scripts/verdict.py" vmm "$log" "${log%.log}.marks" "${log%.log}.l0-trace" || rc=1
+"$top/scripts/verdict.py" leaks "$log" || rc=1
+exit $rc
