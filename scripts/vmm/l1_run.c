@@ -363,10 +363,10 @@ int main(void)
 {
 	static const char *dt_runs[] = {
 		"run dt1 dma,unmap,fault,msi,two reboot",
-		"run dt2 dma poweroff",
+		"run dt2 dma,msi_dma_api poweroff",
 		NULL,
 	};
-	static const char *acpi_runs[] = { "run acpi dma,acpi poweroff", NULL };
+	static const char *acpi_runs[] = { "run acpi dma,msi_dma_api poweroff", NULL };
 	/*
 	 * The guest's console costs a trip through KVM and the VMM for each
 	 * character, under TCG: its boot is quiet, and its /init raises the

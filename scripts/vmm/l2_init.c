@@ -15,6 +15,23 @@
 #include <sys/reboot.h>
 #include <sys/syscall.h>
 
+/* /dev/kmsg writes a backslash and unprintable bytes as \xNN */
+static void unescape(char *s)
+{
+	char *d = s;
+	unsigned int c;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] == 'x' && sscanf(s + 2, "%2x", &c) == 1) {
+			*d++ = c;
+			s += 3;
+		} else {
+			*d++ = *s;
+		}
+	}
+	*d = 0;
+}
+
 /*
  * The boot was quiet: print what the kernel logged of the vSMMU, of ACPI
  * errors and of the IORT (its RMRs), the evidence for what this guest
@@ -39,6 +56,7 @@ static void kernel_log(void)
 			continue;
 		msg++;
 		msg[strcspn(msg, "\n")] = 0;
+		unescape(msg);
 		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 			if (strstr(msg, keep[i])) {
 				printf("l2-init: kernel: %s\n", msg);
@@ -47,6 +65,73 @@ static void kernel_log(void)
 	}
 	if (fd >= 0)
 		close(fd);
+}
+
+static unsigned int le(const unsigned char *p, int n)
+{
+	unsigned int v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/*
+ * The RMR nodes of an ACPI guest's IORT (type 6): the memory ranges the
+ * firmware asks the OS to keep mapped 1:1, each for the StreamIDs of its
+ * ID mapping. One line per range: how many nodes have it, for which IDs.
+ */
+static void iort_rmrs(void)
+{
+	static unsigned char t[1 << 18];
+	unsigned long long base = 0, size = 0;
+	unsigned int nodes, off, i, count = 0, lo = ~0U, hi = 0;
+	int fd = open("/sys/firmware/acpi/tables/IORT", O_RDONLY);
+	size_t n = 0;
+	ssize_t r;
+
+	/* sysfs hands a table out a page at a time */
+	while (fd >= 0 && n < sizeof(t) && (r = read(fd, t + n, sizeof(t) - n)) > 0)
+		n += r;
+	if (fd >= 0)
+		close(fd);
+	if (n < 48)
+		return;
+	nodes = le(t + 36, 4);
+	off = le(t + 40, 4);
+	for (i = 0; i < nodes && off + 28 <= n; i++) {
+		unsigned int len = le(t + off + 1, 2);
+		unsigned int maps = le(t + off + 12, 4);
+		unsigned int ranges = le(t + off + 24, 4);
+		const unsigned char *rd = t + off + ranges;
+		unsigned long long b, sz;
+		unsigned int sid;
+
+		if (!len || off + len > n)
+			break;
+		if (t[off] == 6 && le(t + off + 20, 4) && le(t + off + 8, 4) &&
+		    off + ranges + 20 <= n && off + maps + 20 <= n) {
+			b = le(rd, 4) | (unsigned long long)le(rd + 4, 4) << 32;
+			sz = le(rd + 8, 4) | (unsigned long long)le(rd + 12, 4) << 32;
+			sid = le(t + off + maps + 8, 4);
+			if (count && (b != base || sz != size)) {
+				printf("l2-init: IORT RMR: [%#llx, +%#llx) for %u StreamIDs, %#x to %#x\n",
+				       base, size, count, lo, hi);
+				count = 0;
+				lo = ~0U;
+				hi = 0;
+			}
+			base = b;
+			size = sz;
+			count++;
+			lo = sid < lo ? sid : lo;
+			hi = sid > hi ? sid : hi;
+		}
+		off += len;
+	}
+	if (count)
+		printf("l2-init: IORT RMR: [%#llx, +%#llx) for %u StreamIDs, %#x to %#x\n",
+		       base, size, count, lo, hi);
 }
 
 int main(void)
@@ -66,6 +151,7 @@ int main(void)
 	}
 
 	kernel_log();
+	iort_rmrs();
 	fd = open("/proc/cmdline", O_RDONLY);
 	if (fd >= 0) {
 		ret = read(fd, line, sizeof(line) - 1);
