@@ -43,8 +43,8 @@ def decode_ste(d):
     if not bits(d0, 0, 0) or cfg in (0b000, 0b100):
         return out
     if cfg & 1:
-        out += [('S1ContextPtr', f'{d0 & ((1 << 52) - 1) & ~0x3f:#x}'
-                 + (' (IPA)' if cfg == 0b111 else '')),
+        out += [('S1ContextPtr', f'{d0 & ((1 << 52) - 1) & ~0x3f:#x} (IPA)'
+                 if cfg == 0b111 else '(a host PA: not logged)'),
                 ('S1Fmt', str(bits(d0, 5, 4))),
                 ('S1CDMax', str(bits(d0, 63, 59))),
                 ('S1DSS', str(bits(d1, 1, 0))),
@@ -67,7 +67,7 @@ def decode_ste(d):
                 ('S2AFFD', str(bits(d2, 53, 53))),
                 ('S2PTW', str(bits(d2, 54, 54))),
                 ('S2R', str(bits(d2, 58, 58))),
-                ('S2TTB', f'{d3 & ((1 << 52) - 1) & ~0xf:#x} (PA)')]
+                ('S2TTB', '(a host PA: not logged)')]
     return out
 
 

@@ -8,7 +8,7 @@ set -uo pipefail
 
 log=$(QEMU_EXTRA="-trace smmuv3_cmdq_opcode" "$top/scripts/qemu.sh" demo \
 	kunit_shutdown=poweroff kunit.filter_glob=arm-smmu-v3-nested-e2e \
-	loglevel=8 'dyndbg="func arm_smmu_install_ste_for_dev +p"' | tail -n 1)
+	loglevel=8 'dyndbg="func arm_smmu_log_ste +p"' | tail -n 1)
 echo "demo: Linux $(make -s -C "$tree" kernelversion) + $(git -C "$tree" rev-list --count base..HEAD) patches under $(qemu-system-aarch64 --version | head -n 1)"
 echo "demo: console log $log"
 line=$(grep -m1 -E 'arm-smmu-v3 .*features 0x' "$log" || true)
