@@ -5,6 +5,7 @@
 #   make tree          build/linux: base + patches/ (git am -3)
 #   make build         the arm64 test kernel (incremental)
 #   make kunit         the KUnit suites under QEMU (SUITE=glob for one)
+#   make kunit32       the uapi KUnit suite on a 32-bit arm kernel
 #   make selftest      the VFIO selftest as init under QEMU
 #   make vmm           the RFC's own VMM runs a nested guest (three levels)
 #   make check         checkpatch, per-patch builds, sparse and W=1
@@ -16,7 +17,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all demo deps tree build kunit boot check test export clean bench selftest per-patch vmm
+.PHONY: all demo deps tree build kunit boot check test export clean bench selftest per-patch vmm kunit32
 
 all: demo
 
@@ -37,6 +38,9 @@ kunit: build
 
 selftest: build
 	@: >build/results.txt; $(S)/selftest.sh; $(S)/verdict.py summary
+
+kunit32: tree
+	@: >build/results.txt; $(S)/kunit32.sh; $(S)/verdict.py summary
 
 vmm: build
 	@: >build/results.txt; $(S)/vmm.sh; $(S)/verdict.py summary

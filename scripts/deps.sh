@@ -11,7 +11,8 @@ need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
 for p in linux-source-6.1 gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
 	 flex bison bc libssl-dev libelf-dev cpio sparse python3 gcc make \
-	 xz-utils git python3-ply python3-git qemu-efi-aarch64; do
+	 xz-utils git python3-ply python3-git qemu-efi-aarch64 \
+	 gcc-arm-linux-gnueabihf; do
 	have_pkg "$p" || need+=("$p")
 done
 

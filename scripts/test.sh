@@ -24,6 +24,8 @@ if "$top/scripts/build.sh"; then
 	result PASS "build: arm64 test kernel"
 	step "boot and KUnit under QEMU"
 	"$top/scripts/kunit.sh"
+	step "the uapi KUnit suite on a 32-bit kernel (arm)"
+	"$top/scripts/kunit32.sh"
 	step "VFIO selftest under QEMU (the VMM's side)"
 	"$top/scripts/selftest.sh"
 	step "the RFC's VMM: a nested guest on the series (make vmm)"

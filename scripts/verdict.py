@@ -96,12 +96,13 @@ def kunit(log, expect_suites=()):
             data = {}
     rc = 0
     seen = set()
+    label = os.environ.get('VERDICT_PREFIX', 'kunit')
 
     def walk(group, prefix):
         nonlocal rc
         for case in group.get('test_cases', []):
             st = {'PASS': 'PASS', 'SKIP': 'SKIP'}.get(case.get('status'), 'FAIL')
-            record(st, f"kunit {prefix}{case['name']}", quiet=True)
+            record(st, f"{label} {prefix}{case['name']}", quiet=True)
             rc |= st == 'FAIL'
         for sub in group.get('sub_groups', []):
             # a parameterised case: each parameter is counted
@@ -112,7 +113,7 @@ def kunit(log, expect_suites=()):
         walk(suite, f"{suite['name']}.")
     for s in expect_suites:
         if s not in seen:
-            record('FAIL', f'kunit {s}', 'suite did not run')
+            record('FAIL', f'{label} {s}', 'suite did not run')
             rc = 1
     return rc
 
