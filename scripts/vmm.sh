@@ -84,7 +84,7 @@ echo "vmm: built in $(( $(date +%s) - start ))s; VMM $(sha256sum "$vmm" | cut -c
 # TCG is slow, and the stalls it causes are judged by verdict.py.
 rm -f "$out/l0-trace.txt" "$out/marks.txt"
 log=$(INITRD="$out/l1.cpio" QEMU_MACHINE=virt,iommu=smmuv3,virtualization=on,gic-version=3 \
-	QEMU_MEM=2G QEMU_SMP=2 QEMU_TIMEOUT=${QEMU_TIMEOUT:-3600} \
+	QEMU_MEM=2G QEMU_SMP=2 QEMU_TIMEOUT=${QEMU_TIMEOUT:-1800} \
 	QEMU_MARKS="$out/marks.txt" \
 	QEMU_EXTRA="-msg timestamp=on -D $out/l0-trace.txt -trace smmuv3_cmdq_opcode" \
 	"$top/scripts/qemu.sh" vmm kunit.enable=0 rcupdate.rcu_cpu_stall_timeout=100 | tail -n 1)
@@ -93,6 +93,8 @@ mv "$out/l0-trace.txt" "${log%.log}.l0-trace"
 mv "$out/marks.txt" "${log%.log}.marks"
 echo "vmm: console log $log, L0's trace ${log%.log}.l0-trace ($(( $(date +%s) - start ))s)"
 rc=0
-"$top/scripts/verdict.py" vmm "$log" "${log%.log}.marks" "${log%.log}.l0-trace" || rc=1
+acpi=0
+[ -f "$efi" ] && acpi=1
+VMM_ACPI=$acpi "$top/scripts/verdict.py" vmm "$log" "${log%.log}.marks" "${log%.log}.l0-trace" || rc=1
 "$top/scripts/verdict.py" leaks "$log" || rc=1
 exit $rc

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <termios.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -47,6 +48,18 @@ static void say(const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	fflush(stdout);
+}
+
+/*
+ * A mark on the console, for the cut of L0's trace by time: out of this
+ * console before what it marks starts (scripts/stamp.py times it when
+ * L0 hands it over)
+ */
+static void mark(const char *vm, const char *what)
+{
+	say("VMMTEST: MARK %s %s\n", vm, what);
+	tcdrain(1);
+	usleep(500 * 1000);
 }
 
 static void verdict(int ok, const char *name, const char *fmt, ...)
@@ -241,7 +254,8 @@ static int run_vm(struct vm *vm)
 
 	if (pipe(in) || pipe(out) || pipe(err))
 		return -1;
-	say("VMMTEST: MARK %s start\nvmm-l1: %s:", vm->name, vm->name);
+	mark(vm->name, "start");
+	say("vmm-l1: %s:", vm->name);
 	for (i = 0; vm->argv[i]; i++)
 		say(" %s", vm->argv[i]);
 	say("\n");
@@ -279,21 +293,21 @@ static int run_vm(struct vm *vm)
 			stopped = t;
 		}
 		if (stopped && !killed && t - stopped > 2) {
-			say("VMMTEST: MARK %s teardown\n", vm->name);
+			mark(vm->name, "teardown");
 			kill(pid, SIGTERM);
 			killed = 1;
 		}
 		if (!timed_out && t - start > vm->timeout_s) {
 			say("vmm-l1: %s: no end after %d s, killing the VMM\n",
 			    vm->name, vm->timeout_s);
-			say("VMMTEST: MARK %s teardown\n", vm->name);
+			mark(vm->name, "teardown");
 			kill(pid, SIGKILL);
 			timed_out = killed = 1;
 		}
 	}
 	close(in[1]);
 	waitpid(pid, &status, 0);
-	say("VMMTEST: MARK %s exited\n", vm->name);
+	mark(vm->name, "exited");
 	say("vmm-l1: %s: VMM ended after %.0f s, %s %d\n", vm->name, now() - start,
 	    WIFEXITED(status) ? "exit status" : "signal",
 	    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
@@ -374,11 +388,11 @@ int main(void)
 	 */
 	const char *append = "console=ttyAMA0 iommu.strict=1 quiet";
 	const char *append_acpi = "console=ttyAMA0 iommu.strict=1 quiet acpi=force";
-	struct vm dt = { .name = "dt", .runs = dt_runs, .timeout_s = 1500 };
-	struct vm acpi = { .name = "acpi", .runs = acpi_runs, .timeout_s = 1200 };
+	/* about 130 s and 160 s in a good run */
+	struct vm dt = { .name = "dt", .runs = dt_runs, .timeout_s = 600 };
+	struct vm acpi = { .name = "acpi", .runs = acpi_runs, .timeout_s = 600 };
 	struct stat st;
-	char drv[64];
-	int i, bound, sound = 1;
+	int bound;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
@@ -396,18 +410,11 @@ int main(void)
 		"the guest booted %d times (2 wanted: the reboot resets the vSMMU), its workload ended %d times",
 		dt.asked, dt.done_lines);
 
-	/* the first VM is gone: the devices are free again, for the next */
-	for (i = 0; i < nr_edus; i++) {
-		driver_of(edus[i], drv, sizeof(drv));
-		sound &= !strcmp(drv, "vfio-pci");
-	}
-	verdict(sound, "vmm.host.after_vm", "after the VM: both edus still bound to vfio-pci");
-
-	if (stat("/vmm/QEMU_EFI.fd", &st)) {
+	/* the first VM is gone: the ACPI VM takes the same devices again */
+	if (stat("/vmm/QEMU_EFI.fd", &st))
 		say("vmm-l1: no /vmm/QEMU_EFI.fd: the ACPI guest is not run\n");
-	} else {
+	else
 		run_vm(&acpi);
-	}
 	say("vmm-l1: done\n");
 	return 0;
 }
