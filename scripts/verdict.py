@@ -630,6 +630,17 @@ def vmm(log, marks, trace):
     rc |= vmm_msi_claims(lines, l2)
     rc |= vmm_console(l1, l2)
     if os.path.exists(marks) and os.path.exists(trace):
+        # QEMU's own complaints about what L1's SMMUv3 driver gave it
+        errs = [ln.strip() for ln in open(trace, errors='replace')
+                if 'smmu' in ln.lower() and not STAMPED.match(ln)]
+        name = 'vmm L0\'s SMMUv3 reported no guest error (-d guest_errors)'
+        if errs:
+            record('FAIL', name, errs[0])
+            for e in errs[:10]:
+                print('        ' + e)
+            rc = 1
+        else:
+            record('PASS', name)
         host, _, reqs = vmm_figures(lines, l2, marks, trace)
         # a request by address is one power-of-two chunk of pages: one
         # range command covers it

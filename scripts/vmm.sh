@@ -80,13 +80,14 @@ echo "vmm: built in $(( $(date +%s) - start ))s; VMM $(sha256sum "$vmm" | cut -c
 # --- run ------------------------------------------------------------------
 # L1 at EL2 (virtualization=on) with a GICv3 for KVM's vGIC and ITS, and
 # 2 vCPUs (the VMM's threads and the guest's vCPU); the SMMU's command
-# trace is kept for the figures. RCU's stall timeout is raised: KVM under
+# trace is kept for the figures, with what QEMU calls guest errors (an
+# SMMU command or table it refuses: a finding). RCU's stall timeout is raised: KVM under
 # TCG is slow, and the stalls it causes are judged by verdict.py.
 rm -f "$out/l0-trace.txt" "$out/marks.txt"
 log=$(INITRD="$out/l1.cpio" QEMU_MACHINE=virt,iommu=smmuv3,virtualization=on,gic-version=3 \
 	QEMU_MEM=2G QEMU_SMP=2 QEMU_TIMEOUT=${QEMU_TIMEOUT:-1800} \
 	QEMU_MARKS="$out/marks.txt" \
-	QEMU_EXTRA="-msg timestamp=on -D $out/l0-trace.txt -trace smmuv3_cmdq_opcode" \
+	QEMU_EXTRA="-msg timestamp=on -D $out/l0-trace.txt -d guest_errors -trace smmuv3_cmdq_opcode" \
 	"$top/scripts/qemu.sh" vmm kunit.enable=0 rcupdate.rcu_cpu_stall_timeout=100 | tail -n 1)
 # the trace and the marks beside the console log
 mv "$out/l0-trace.txt" "${log%.log}.l0-trace"
