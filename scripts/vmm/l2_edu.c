@@ -192,7 +192,6 @@ static void case_dma(struct edu *e)
 	 */
 	for (i = 0; i < 2 * ARRAY_SIZE(sizes); i++) {
 		u32 len = sizes[i % ARRAY_SIZE(sizes)];
-
 		int ret;
 
 		fill(src, EDU_BUF_SIZE, 0x40 + i);
