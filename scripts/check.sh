@@ -200,3 +200,6 @@ if [ -n "$touched" ]; then
 		fi
 	done
 fi
+
+# --- the harness's own verdicts -------------------------------------------
+"$top/scripts/harness-check.sh"

@@ -32,6 +32,7 @@ log=$(INITRD="$out/initramfs.cpio" QEMU_MACHINE=virt,iommu=smmuv3,gic-version=3 
 	"$top/scripts/qemu.sh" selftest kunit.enable=0 "$@" | tail -n 1)
 echo "selftest: console log $log"
 rc=0
+VERDICT_PREFIX=selftest "$top/scripts/verdict.py" boot "$log" || rc=1
 "$top/scripts/verdict.py" tap selftest-iommu "$log" || rc=1
 "$top/scripts/verdict.py" console "$log" || rc=1
 "$top/scripts/verdict.py" leaks "$log" || rc=1
