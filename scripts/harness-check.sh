@@ -9,6 +9,8 @@ set -uo pipefail
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 v=$top/scripts/verdict.py
+# judged as make test judges, whatever the caller exported
+unset VERDICT_SKIP VERDICT_PREFIX
 
 # judged VERDICT-ARGS...: 0 when make test would pass on what it records
 judged() {

@@ -182,29 +182,21 @@ def tap(name, log):
         if m:
             running = m.group(1)
             continue
-        # 6.1's kselftest harness prints a skipped case as 'ok N # SKIP
-        # why', without its name: the case is the one that last ran
-        m = re.match(r'^ok (\d+) # SKIP ?(.*)$', line)
-        if m and plan is not None:
-            seen += 1
-            if record('SKIP', f'{name}.{running or m.group(1)}',
-                      m.group(2).strip()) == 'FAIL':
-                bad += 1
-            continue
-        m = re.match(r'^(not ok|ok) (\d+) (\S+)(.*)$', line)
+        m = re.match(r'^(not ok|ok) (\d+)(.*)$', line)
         if not m or plan is None:
             continue
         seen += 1
-        rest = m.group(4)
-        if m.group(1) == 'ok' and '# SKIP' in rest:
-            if record('SKIP', f'{name}.{m.group(3)}',
-                      rest.split('# SKIP', 1)[1].strip()) == 'FAIL':
-                bad += 1
-        elif m.group(1) == 'ok':
-            record('PASS', f'{name}.{m.group(3)}', quiet=True)
+        # 6.1's kselftest harness prints a skipped case as 'ok N # SKIP
+        # why', without its name: the case is the one that last ran
+        head, skip, why = m.group(3).partition('# SKIP')
+        case, _, rest = head.strip().partition(' ')
+        case = f'{name}.{case or running or m.group(2)}'
+        if m.group(1) == 'ok' and skip:
+            st = record('SKIP', case, why.strip())
         else:
-            record('FAIL', f'{name}.{m.group(3)}', rest.strip())
-            bad += 1
+            st = record('PASS' if m.group(1) == 'ok' else 'FAIL', case,
+                        rest.strip(), quiet=True)
+        bad += st == 'FAIL'
     if plan is None:
         record('FAIL', f'{name}: ran', f'no TAP plan in {log}')
         return 1
