@@ -26,10 +26,21 @@ done < <(grep '^CONFIG_' "$frag")
 
 echo "build: arm64 Image ($(make -s -C "$tree" kernelversion), $(git -C "$tree" rev-list --count base..HEAD) patches)"
 start=$(date +%s)
-if ! make -s -C "$tree" O="$obj" "${karch[@]}" -j"$jobs" Image >"$logs/build.log" 2>&1; then
+if ! make -s -C "$tree" O="$obj" "${karch[@]}" -j"$jobs" Image modules >"$logs/build.log" 2>&1; then
 	grep -E 'error|Error' "$logs/build.log" | head -n 20 >&2
 	echo "build: FAILED (full log: build/logs/build.log)" >&2
 	exit 1
 fi
 grep -E 'warning:' "$logs/build.log" | head -n 20 || true
+# The workspace's end-to-end test module (tests/e2e), against this tree:
+# built in a copy, so that the checkout holds no build products.
+e2e=$top/build/e2e
+mkdir -p "$e2e"
+cp -u "$top"/tests/e2e/Kbuild "$top"/tests/e2e/*.c "$e2e"/
+if ! make -s -C "$tree" O="$obj" "${karch[@]}" -j"$jobs" M="$e2e" W=1 modules >"$logs/build-e2e.log" 2>&1; then
+	grep -E 'error|Error|warning' "$logs/build-e2e.log" | head -n 20 >&2
+	echo "build: the e2e test module FAILED (build/logs/build-e2e.log)" >&2
+	exit 1
+fi
+grep -E 'warning:' "$logs/build-e2e.log" | head -n 20 || true
 echo "build: done in $(( $(date +%s) - start ))s"

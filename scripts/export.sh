@@ -12,14 +12,16 @@ cover=$top/patches/0000-cover-letter.patch
 keep=
 [ -f "$cover" ] && keep=$(mktemp) && cp "$cover" "$keep"
 rm -f "$top"/patches/[0-9][0-9][0-9][0-9]-*.patch
-g format-patch -q --no-signature --zero-commit --cover-letter -o "$top/patches" base..HEAD
+# the version of the series this posts: v5
+g format-patch -q --no-signature --zero-commit --cover-letter \
+	--subject-prefix="PATCH v5" -o "$top/patches" base..HEAD
 if [ -n "$keep" ]; then
 	# keep the hand-written part of the cover letter, refresh the rest
 	new=$top/patches/0000-cover-letter.patch
 	{
 		n=$(g rev-list --count base..HEAD)
 		awk '/^[A-Za-z].* \([0-9]+\):$/ {exit} {print}' "$keep" |
-			sed -E "s|^(Subject: \\[PATCH[^0-9]*)0/[0-9]+\\]|\\10/$n]|"
+			sed -E "s|^(Subject: \\[PATCH( v[0-9]+)? )0/[0-9]+\\]|\\10/$n]|"
 		awk 'f {print} /^[A-Za-z].* \([0-9]+\):$/ && !f {f=1; print}' "$new"
 	} >"$new.tmp"
 	mv "$new.tmp" "$new"

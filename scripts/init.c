@@ -2,7 +2,10 @@
 /*
  * /init of the test kernel's initramfs (workspace tool, not part of the
  * series): mounts what tests need, runs /test when there is one (the VFIO
- * selftest), then asks kmemleak for a scan and prints its report between
+ * selftest) and loads /e2e.ko when there is one (the workspace's
+ * end-to-end KUnit suite, tests/e2e, which runs as it loads, between two
+ * marks in the kernel's log), then asks kmemleak for a scan and prints its
+ * report between
  * markers on the console, where scripts/verdict.py looks for leaks, and
  * powers the machine off.
  */
@@ -11,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -45,6 +49,32 @@ static void kmemleak_report(void)
 	printf("kmemleak: report ends\n");
 }
 
+/* A line in the kernel's log, in order with the suites' own lines */
+static void kmsg(const char *line)
+{
+	int fd = open("/dev/kmsg", O_WRONLY);
+
+	if (fd < 0)
+		return;
+	if (write(fd, line, strlen(line)) < 0)
+		printf("init: cannot write /dev/kmsg\n");
+	close(fd);
+}
+
+/* Load the end-to-end test module: its KUnit suite runs as it loads */
+static void e2e_load(void)
+{
+	int fd = open("/e2e.ko", O_RDONLY);
+
+	if (fd < 0)
+		return;
+	kmsg("e2e: module begins\n");
+	if (syscall(SYS_finit_module, fd, "", 0))
+		kmsg("e2e: module not loaded\n");
+	kmsg("e2e: module ends\n");
+	close(fd);
+}
+
 int main(void)
 {
 	struct stat st;
@@ -64,6 +94,7 @@ int main(void)
 		if (pid > 0)
 			waitpid(pid, NULL, 0);
 	}
+	e2e_load();
 	kmemleak_report();
 	fflush(stdout);
 	sync();

@@ -4,6 +4,9 @@
   verdict.py kunit LOG     KUnit results (via kunit.py parse), one per case
   verdict.py console LOG   no KASAN/UBSAN/lockdep report, WARN, Oops, panic
   verdict.py boot LOG      SMMUv3 probed with S1 and S2; both edus enumerated
+  verdict.py e2e LOG       the workspace's end-to-end module (tests/e2e),
+                           loaded by init: its KUnit cases, and the host's
+                           log line of each refusal it reaches
   verdict.py tap NAME LOG  a kselftest's TAP results, one per case, and
                            every case its plan announced
   verdict.py leaks LOG     kmemleak scanned at the end (scripts/init.c) and
@@ -137,6 +140,59 @@ def kunit(log, expect_suites=()):
         if s not in seen:
             record('FAIL', f'{label} {s}', 'suite did not run')
             rc = 1
+    return rc
+
+
+# The host's line for each refusal tests/e2e reaches on the live driver,
+# one per reason the series names (arm_smmu_nesting_refusal() and
+# arm_smmu_nested_attach_refusal())
+E2E_LINES = [
+    'cannot attach to a nested domain: the SMMU has no stage 2',
+    'cannot attach to a nested domain: the SMMU has no stage 1',
+    'cannot attach to a nested domain: the SMMU forces stalls',
+    'cannot attach to a nested domain: an erratum of this SMMU forbids nesting',
+    'cannot attach to a nested domain: its MSIs bypass the SMMU '
+    '(hardware MSI region)',
+]
+
+
+def e2e(log):
+    """The module's KTAP, between init's marks, as a log of its own."""
+    lines = read(log).splitlines()
+    begin = [i for i, l in enumerate(lines) if 'e2e: module begins' in l]
+    end = [i for i, l in enumerate(lines) if 'e2e: module ends' in l]
+    if not begin or not end or end[-1] < begin[-1]:
+        record('FAIL', 'kunit arm-smmu-v3-nested-e2e', 'the module did not run')
+        return 1
+    body = lines[begin[-1] + 1:end[-1]]
+    m = re.match(r'^(\[[^]]*\] )?', lines[begin[-1]])
+    pre = m.group(1) or ''
+    out = [pre + 'KTAP version 1', pre + '1..1']
+    for l in body:
+        # the suite's result line carries the kernel's suite count
+        out.append(re.sub(r'^(\[[^]]*\] )?((not )?ok )\d+ '
+                          r'(arm-smmu-v3-nested-e2e)$', r'\g<1>\g<2>1 \4', l))
+    rc = 0
+    with tempfile.NamedTemporaryFile('w', suffix='.log', delete=False) as f:
+        f.write('\n'.join(out) + '\n')
+        tmp = f.name
+    try:
+        rc |= kunit(tmp, ['arm-smmu-v3-nested-e2e'])
+    finally:
+        os.unlink(tmp)
+    text = '\n'.join(body)
+    for want in E2E_LINES:
+        name = f'e2e host log: "{want}"'
+        hit = [l for l in body if want in l]
+        if not hit:
+            record('FAIL', name, 'not in the console log')
+            rc = 1
+        elif re.search(r'0x[0-9a-f]{8,}', hit[0]):
+            record('FAIL', name, f'an address in it: {hit[0].strip()}')
+            rc = 1
+        else:
+            record('PASS', name)
+    del text
     return rc
 
 
@@ -578,6 +634,46 @@ def vmm_figures(lines, l2marks, marks, trace):
     return host, guest, reqs
 
 
+# make vmm of 07e8678 (v4), the 256 MiB device-tree guest with two edus:
+# its teardown cost about 540 CMD_SYNCs, one batch per piece unmapped
+V4_TEARDOWN_SYNCS = 540
+
+
+def vmm_teardown(lines, host):
+    """The host's commands of each VM's teardown, for the guest's RAM; the
+    VM with more RAM may not cost more (the cost is per device)."""
+    mem = {}
+    for line in lines:
+        m = re.match(r'vmm-l1: (\S+): .* -m (\d+) ', line)
+        if m:
+            mem[m.group(1)] = int(m.group(2))
+    rows = []
+    for vm in mem:
+        c = host.get(f'{vm} teardown')
+        if c is None:
+            continue
+        rows.append((mem[vm], vm, sum(c.values()), c.get('SYNC', 0)))
+    print('  teardown of each VM (two edus), L0\'s trace:')
+    for m, vm, n, syncs in sorted(rows):
+        print(f'    {vm:5} guest of {m:5} MiB: {n:4} commands, {syncs:4} CMD_SYNC')
+    print(f'    v4 (07e8678), 256 MiB guest: about {V4_TEARDOWN_SYNCS} CMD_SYNC')
+    name = 'vmm teardown: the host\'s commands do not grow with the guest\'s RAM'
+    rows.sort()
+    if len(rows) < 2 or rows[0][0] == rows[-1][0]:
+        record('FAIL', name, 'no two VMs of different RAM sizes tore down')
+        return 1
+    small, big = rows[0], rows[-1]
+    # the bigger VM may cost no more than the smaller one, and both far
+    # below v4's figure
+    if big[2] <= small[2] and big[3] < V4_TEARDOWN_SYNCS // 10:
+        record('PASS', name)
+        print(f'        {big[3]} CMD_SYNC for {big[0]} MiB, {small[3]} for {small[0]} MiB')
+        return 0
+    record('FAIL', name, f'{big[2]} commands ({big[3]} CMD_SYNC) for {big[0]} MiB, '
+           f'{small[2]} ({small[3]}) for {small[0]} MiB')
+    return 1
+
+
 def vmm_reboot(lines):
     """The guest's reboot reset its vSMMU: the VMM sent a SET_PASID_TABLE
     for the guest's new STEs before the second boot's DMA."""
@@ -664,6 +760,7 @@ def vmm(log, marks, trace):
         else:
             record('PASS', name)
         host, _, reqs = vmm_figures(lines, l2, marks, trace)
+        rc |= vmm_teardown(lines, host)
         # a request by address is one power-of-two chunk of pages: one
         # range command covers it
         h = host.get('dt start', {}).get('TLBI_NH_VA', 0)
@@ -707,6 +804,8 @@ def main():
         return console(sys.argv[2])
     if cmd == 'boot':
         return boot(sys.argv[2])
+    if cmd == 'e2e':
+        return e2e(sys.argv[2])
     if cmd == 'tap':
         return tap(sys.argv[2], sys.argv[3])
     if cmd == 'leaks':
