@@ -8,6 +8,9 @@
 #   make kunit32       the uapi KUnit suite on a 32-bit arm kernel
 #   make selftest      the VFIO selftest as init under QEMU
 #   make vmm           the RFC's own VMM runs a nested guest (three levels)
+#   make deb           linux-image and linux-headers packages for an arm64
+#                      host, with Debian's own configuration (1-2 h), then
+#                      make vmm with the package's kernel and modules as L1
 #   make check         checkpatch, per-patch builds, sparse and W=1
 #   make bench         guest invalidations: commands issued vs the minimum
 #   make per-patch     each patch's KUnit suites at that patch (about 1 h)
@@ -17,7 +20,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all demo deps tree build kunit boot check test export clean bench selftest per-patch vmm kunit32
+.PHONY: all demo deps tree build kunit boot check test export clean bench selftest per-patch vmm kunit32 deb
 
 all: demo
 
@@ -44,6 +47,9 @@ kunit32: tree
 
 vmm: build
 	@: >build/results.txt; $(S)/vmm.sh; $(S)/verdict.py summary
+
+deb: build
+	@: >build/results.txt; $(S)/deb.sh && VMM_L1=deb $(S)/vmm.sh; $(S)/verdict.py summary
 
 boot: build
 	@: >build/results.txt; $(S)/kunit.sh; $(S)/verdict.py summary

@@ -36,6 +36,11 @@ if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.
 fi
 
 $SUDO apt-get update -qq
+# the base at the pinned version while the archive has it (config/base)
+pin=$(grep -v '^#' "$(dirname "$0")/../config/base")
+src=linux-source-6.1
+apt-cache show "linux-source-6.1=$pin" >/dev/null 2>&1 && src="linux-source-6.1=$pin"
+need=("${need[@]/#linux-source-6.1*/$src}")
 if [ ${#need[@]} -gt 0 ]; then
 	$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi

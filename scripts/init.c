@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * /init of the test kernel's initramfs (workspace tool, not part of the
- * series): mounts what tests need, runs /test when there is one (the VFIO
- * selftest) and loads /e2e.ko when there is one (the workspace's
+ * series): mounts what tests need, loads the modules in /modules in the
+ * order of their names (a distribution kernel's own VFIO modules, for
+ * make deb's run), runs /test when there is one (the VFIO selftest, make
+ * vmm's host) and loads /e2e.ko when there is one (the workspace's
  * end-to-end KUnit suite, tests/e2e, which runs as it loads, between two
  * marks in the kernel's log), then asks kmemleak for a scan and prints its
  * report between
  * markers on the console, where scripts/verdict.py looks for leaks, and
  * powers the machine off.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mount.h>
@@ -75,6 +80,33 @@ static void e2e_load(void)
 	close(fd);
 }
 
+/* /modules/NN-name.ko, in the order of their names: each one's log line */
+static void modules_load(void)
+{
+	struct dirent **ent;
+	char path[300];
+	int i, n, fd;
+
+	n = scandir("/modules", &ent, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		if (!strstr(ent[i]->d_name, ".ko"))
+			goto next;
+		snprintf(path, sizeof(path), "/modules/%s", ent[i]->d_name);
+		fd = open(path, O_RDONLY);
+		if (fd < 0 || syscall(SYS_finit_module, fd, "", 0))
+			printf("init: module %s not loaded: %s\n", ent[i]->d_name,
+			       strerror(errno));
+		else
+			printf("init: module %s loaded\n", ent[i]->d_name);
+		if (fd >= 0)
+			close(fd);
+next:
+		free(ent[i]);
+	}
+	if (n > 0)
+		free(ent);
+}
+
 int main(void)
 {
 	struct stat st;
@@ -84,6 +116,8 @@ int main(void)
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	modules_load();
 
 	if (!stat("/test", &st)) {
 		pid = fork();

@@ -7,7 +7,8 @@
 #   QEMU_MACHINE=... (default virt,iommu=smmuv3), QEMU_MEM=... (default 1G),
 #   QEMU_SMP=N (default 1), QEMU_EXTRA="..." (more QEMU options, e.g. a
 #   -trace), QEMU_MARKS=file (the console's 'VMMTEST: MARK' lines, each
-#   after the time it arrived: scripts/stamp.py).
+#   after the time it arrived: scripts/stamp.py), QEMU_KERNEL=file (another
+#   kernel than the test kernel: make deb's, for its run of make vmm).
 # Prints the path of the console log on its last line.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
@@ -22,7 +23,7 @@ edu=edu,dma_mask=0xffffffffff
 args=(-M "${QEMU_MACHINE:-virt,iommu=smmuv3}" -cpu max,pauth-impdef=on
       -m "${QEMU_MEM:-1G}" -smp "${QEMU_SMP:-1}" -nographic
       -no-reboot -nic none -device $edu -device $edu
-      -kernel "$obj/arch/arm64/boot/Image")
+      -kernel "${QEMU_KERNEL:-$obj/arch/arm64/boot/Image}")
 [ -n "${INITRD:-}" ] && args+=(-initrd "$INITRD")
 # shellcheck disable=SC2206
 [ -n "${QEMU_EXTRA:-}" ] && args+=($QEMU_EXTRA)
@@ -30,6 +31,7 @@ args=(-M "${QEMU_MACHINE:-virt,iommu=smmuv3}" -cpu max,pauth-impdef=on
 {
 	echo "# qemu-system-aarch64 ${args[*]} -append \"console=ttyAMA0 panic=-1 $*\""
 	echo "# $(qemu-system-aarch64 --version | head -n 1)"
+	[ -z "${QEMU_KERNEL:-}" ] || echo "# kernel: $QEMU_KERNEL"
 	echo "# base: Linux $(make -s -C "$tree" kernelversion), $(git -C "$tree" rev-list --count base..HEAD) patches, HEAD $(git -C "$tree" rev-parse --short HEAD)"
 } >"$log"
 rc=0

@@ -15,9 +15,19 @@ if ! "$top/scripts/tree.sh"; then
 	exit 1
 fi
 result PASS "series applies"
+pin=$(grep -v '^#' "$top/config/base")
+have=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || echo none)
+if [ "$have" = "$pin" ]; then
+	result PASS "base is the pinned Debian linux-source-6.1 $pin"
+else
+	result FAIL "base is the pinned Debian linux-source-6.1 $pin" "this machine has $have: README, 'When Debian moves on'"
+fi
 
 step "checks"
 "$top/scripts/check.sh"
+
+step "Debian's configuration and packaging (make deb's part that fits)"
+"$top/scripts/deb.sh" --ci
 
 step "build"
 if "$top/scripts/build.sh"; then

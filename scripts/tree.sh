@@ -46,7 +46,12 @@ if [ ! -d "$tree/.git" ]; then
 fi
 
 ver=$(make -s -C "$tree" kernelversion)
-echo "tree: base is Linux $ver (Debian linux-source-6.1, $(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || echo '?'))" | tee "$log"
+pin=$(grep -v '^#' "$top/config/base")
+have=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || echo '?')
+echo "tree: base is Linux $ver (Debian linux-source-6.1, $have)" | tee "$log"
+if [ "$have" != "$pin" ]; then
+	echo "tree: the base moved: config/base pins $pin, this machine has $have (README: 'When Debian moves on')" | tee -a "$log" >&2
+fi
 
 if [ $fresh -eq 0 ] && [ "$(cat "$tree/.git/series-stamp" 2>/dev/null)" = "$stamp" ]; then
 	echo "tree: series already applied ($(g rev-list --count base..HEAD) patches)"

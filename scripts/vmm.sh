@@ -8,6 +8,12 @@
 #   L2  the series' kernel again, light (config/l2.config), as a guest on
 #       the VMM's vSMMUv3, with the workload scripts/vmm/l2_edu.c
 #
+# VMM_L1=deb: L1 is instead the kernel of make deb's linux-image package
+# (build/deb/), with its own VFIO modules, loaded by /init from the package
+# as modprobe would (each after what modinfo says it depends on); only
+# the device-tree guest runs, and kmemleak (not in Debian's config) is not
+# asked.
+#
 # The VMM is ../shared/rfc-vmm/qemu-system-aarch64 (unmodified), or VMM=path.
 # Without it, one line says so and nothing is counted. Each verdict line is
 # counted (scripts/verdict.py vmm), and so are L1's console and kmemleak.
@@ -66,14 +72,50 @@ EOF
 
 # --- L1: the test kernel's initramfs, with the VMM and the guest ---------
 efi=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
+l1kernel=
+name=vmm
+if [ "${VMM_L1:-}" = deb ]; then
+	img=$(ls "$top"/build/deb/linux-image-*_arm64.deb 2>/dev/null | grep -v -- -dbg | tail -n 1)
+	[ -n "$img" ] || { result FAIL "vmm (deb): make deb's linux-image package" "none in build/deb"; exit 1; }
+	root=$out/deb-root
+	rm -rf "$root" && dpkg-deb -x "$img" "$root"
+	rel=$(ls "$root/lib/modules")
+	l1kernel=$root/boot/vmlinuz-$rel
+	name=vmm-deb
+	efi=/nonexistent
+	echo "vmm: L1 is $(basename "$img"): $rel, its modules from the package"
+	# each module after what it depends on, as modprobe would load them
+	mods=()
+	add_mod() {
+		local m=$1 f d
+		for f in "${mods[@]}"; do [ "$(basename "$f" .ko)" = "$m" ] && return 0; done
+		f=$(find "$root/lib/modules/$rel/kernel" -name "$m.ko" -o -name "${m//_/-}.ko" | head -n 1)
+		[ -n "$f" ] || { echo "vmm: module $m is not in the package" >&2; return 1; }
+		for d in $(modinfo -F depends "$f" | tr ',' ' '); do add_mod "$d" || return 1; done
+		mods+=("$f")
+	}
+	add_mod vfio_iommu_type1 && add_mod vfio_pci || { result FAIL "vmm (deb): the package's VFIO modules"; exit 1; }
+fi
 {
 	echo "dir /vmm 0755 0 0"
 	echo "file /vmm/qemu-system-aarch64 $vmm 0755 0 0"
 	echo "file /vmm/Image $objl2/arch/arm64/boot/Image 0644 0 0"
 	echo "file /vmm/l2.cpio $out/l2.cpio 0644 0 0"
 	[ -f "$efi" ] && echo "file /vmm/QEMU_EFI.fd $efi 0644 0 0"
+	if [ -n "$l1kernel" ]; then
+		echo "dir /modules 0755 0 0"
+		i=0
+		for f in "${mods[@]}"; do
+			i=$((i + 1))
+			printf 'file /modules/%02d-%s %s 0644 0 0\n' $i "$(basename "$f")" "$f"
+		done
+	fi
 } >"$out/l1.list"
-[ -f "$efi" ] || echo "vmm: no $efi (Debian's qemu-efi-aarch64): the ACPI guest is not run"
+if [ -n "$l1kernel" ]; then
+	echo "vmm: the device-tree guest only; /init loads $(for f in "${mods[@]}"; do basename "$f" .ko; done | tr '\n' ' ')"
+elif [ ! -f "$efi" ]; then
+	echo "vmm: no $efi (Debian's qemu-efi-aarch64): the ACPI guest is not run"
+fi
 "$top/scripts/initramfs.sh" "$out/l1.cpio" "$out/l1_run" "$out/l1.list"
 echo "vmm: built in $(( $(date +%s) - start ))s; VMM $(sha256sum "$vmm" | cut -c1-16) ($vmm)"
 
@@ -84,11 +126,11 @@ echo "vmm: built in $(( $(date +%s) - start ))s; VMM $(sha256sum "$vmm" | cut -c
 # SMMU command or table it refuses: a finding). RCU's stall timeout is raised: KVM under
 # TCG is slow, and the stalls it causes are judged by verdict.py.
 rm -f "$out/l0-trace.txt" "$out/marks.txt"
-log=$(INITRD="$out/l1.cpio" QEMU_MACHINE=virt,iommu=smmuv3,virtualization=on,gic-version=3 \
+log=$(INITRD="$out/l1.cpio" QEMU_KERNEL=$l1kernel QEMU_MACHINE=virt,iommu=smmuv3,virtualization=on,gic-version=3 \
 	QEMU_MEM=2G QEMU_SMP=2 QEMU_TIMEOUT=${QEMU_TIMEOUT:-1800} \
 	QEMU_MARKS="$out/marks.txt" \
 	QEMU_EXTRA="-msg timestamp=on -D $out/l0-trace.txt -d guest_errors -trace smmuv3_cmdq_opcode" \
-	"$top/scripts/qemu.sh" vmm kunit.enable=0 rcupdate.rcu_cpu_stall_timeout=100 | tail -n 1)
+	"$top/scripts/qemu.sh" $name kunit.enable=0 rcupdate.rcu_cpu_stall_timeout=100 | tail -n 1)
 # the trace and the marks beside the console log
 mv "$out/l0-trace.txt" "${log%.log}.l0-trace"
 mv "$out/marks.txt" "${log%.log}.marks"
@@ -97,5 +139,18 @@ rc=0
 acpi=0
 [ -f "$efi" ] && acpi=1
 VMM_ACPI=$acpi "$top/scripts/verdict.py" vmm "$log" "${log%.log}.marks" "${log%.log}.l0-trace" || rc=1
-"$top/scripts/verdict.py" leaks "$log" || rc=1
+if [ -n "$l1kernel" ]; then
+	# the package's modules, each loaded by /init
+	if grep -q 'init: module .* not loaded' "$log" ||
+	   [ "$(grep -c 'init: module .* loaded$' "$log")" -ne ${#mods[@]} ]; then
+		result FAIL "vmm (deb): L1 loaded the package's ${#mods[@]} VFIO modules" "$(grep 'init: module' "$log" | head -n 3)"
+		rc=1
+	else
+		result PASS "vmm (deb): L1 loaded the package's ${#mods[@]} VFIO modules"
+	fi
+	grep -q "Linux version $rel " "$log" && result PASS "vmm (deb): L1 ran the package's kernel ($rel)" ||
+		{ result FAIL "vmm (deb): L1 ran the package's kernel ($rel)"; rc=1; }
+else
+	"$top/scripts/verdict.py" leaks "$log" || rc=1
+fi
 exit $rc
