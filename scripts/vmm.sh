@@ -12,7 +12,10 @@
 # (build/deb/), with its own VFIO modules, loaded by /init from the package
 # as modprobe would (each after what modinfo says it depends on); only
 # the device-tree guest runs, and kmemleak (not in Debian's config) is not
-# asked.
+# asked. VMM_L1=deb-tree: the kernel of scripts/deb.sh --tree, the tree
+# the packages are built from (its Image, and its VFIO modules built with
+# M= and signed with the build's key as modules_install signs them): not
+# the packages themselves.
 #
 # The VMM is ../shared/rfc-vmm/qemu-system-aarch64 (unmodified), or VMM=path.
 # Without it, one line says so and nothing is counted. Each verdict line is
@@ -74,22 +77,32 @@ EOF
 efi=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
 l1kernel=
 name=vmm
-if [ "${VMM_L1:-}" = deb ]; then
-	img=$(ls "$top"/build/deb/linux-image-*_arm64.deb 2>/dev/null | grep -v -- -dbg | tail -n 1)
-	[ -n "$img" ] || { result FAIL "vmm (deb): make deb's linux-image package" "none in build/deb"; exit 1; }
-	root=$out/deb-root
-	rm -rf "$root" && dpkg-deb -x "$img" "$root"
-	rel=$(ls "$root/lib/modules")
-	l1kernel=$root/boot/vmlinuz-$rel
+if [ "${VMM_L1:-}" = deb ] || [ "${VMM_L1:-}" = deb-tree ]; then
+	if [ "$VMM_L1" = deb ]; then
+		img=$(ls "$top"/build/deb/linux-image-*_arm64.deb 2>/dev/null | grep -v -- -dbg | tail -n 1)
+		[ -n "$img" ] || { result FAIL "vmm (deb): make deb's linux-image package" "none in build/deb"; exit 1; }
+		root=$out/deb-root
+		rm -rf "$root" && dpkg-deb -x "$img" "$root"
+		rel=$(ls "$root/lib/modules")
+		l1kernel=$root/boot/vmlinuz-$rel
+		moddir=$root/lib/modules/$rel/kernel
+		echo "vmm: L1 is $(basename "$img"): $rel, its modules from the package"
+	else
+		# scripts/deb.sh --tree: the same kernel and VFIO modules, unpackaged
+		rel=$(cat "$top/build/obj-deb/include/config/kernel.release")
+		l1kernel=$top/build/obj-deb/arch/arm64/boot/Image
+		moddir=$top/build/deb-vfio
+		[ -f "$l1kernel" ] || { result FAIL "vmm (deb): scripts/deb.sh --tree's kernel" "no $l1kernel"; exit 1; }
+		echo "vmm: L1 is make deb's kernel from its tree (scripts/deb.sh --tree): $rel, its VFIO modules from build/deb-vfio"
+	fi
 	name=vmm-deb
 	efi=/nonexistent
-	echo "vmm: L1 is $(basename "$img"): $rel, its modules from the package"
 	# each module after what it depends on, as modprobe would load them
 	mods=()
 	add_mod() {
 		local m=$1 f d
 		for f in "${mods[@]}"; do [ "$(basename "$f" .ko)" = "$m" ] && return 0; done
-		f=$(find "$root/lib/modules/$rel/kernel" -name "$m.ko" -o -name "${m//_/-}.ko" | head -n 1)
+		f=$(find "$moddir" -name "$m.ko" -o -name "${m//_/-}.ko" | head -n 1)
 		[ -n "$f" ] || { echo "vmm: module $m is not in the package" >&2; return 1; }
 		for d in $(modinfo -F depends "$f" | tr ',' ' '); do add_mod "$d" || return 1; done
 		mods+=("$f")
@@ -141,15 +154,15 @@ acpi=0
 VMM_ACPI=$acpi "$top/scripts/verdict.py" vmm "$log" "${log%.log}.marks" "${log%.log}.l0-trace" || rc=1
 if [ -n "$l1kernel" ]; then
 	# the package's modules, each loaded by /init
-	if grep -q 'init: module .* not loaded' "$log" ||
+	if grep -q 'init: module .* not loaded\|module verification failed' "$log" ||
 	   [ "$(grep -c 'init: module .* loaded$' "$log")" -ne ${#mods[@]} ]; then
-		result FAIL "vmm (deb): L1 loaded the package's ${#mods[@]} VFIO modules" "$(grep 'init: module' "$log" | head -n 3)"
+		result FAIL "vmm (deb): L1 loaded make deb's ${#mods[@]} VFIO modules" "$(grep 'init: module' "$log" | head -n 3)"
 		rc=1
 	else
-		result PASS "vmm (deb): L1 loaded the package's ${#mods[@]} VFIO modules"
+		result PASS "vmm (deb): L1 loaded make deb's ${#mods[@]} VFIO modules"
 	fi
-	grep -q "Linux version $rel " "$log" && result PASS "vmm (deb): L1 ran the package's kernel ($rel)" ||
-		{ result FAIL "vmm (deb): L1 ran the package's kernel ($rel)"; rc=1; }
+	grep -q "Linux version $rel " "$log" && result PASS "vmm (deb): L1 ran make deb's kernel ($rel)" ||
+		{ result FAIL "vmm (deb): L1 ran make deb's kernel ($rel)"; rc=1; }
 else
 	"$top/scripts/verdict.py" leaks "$log" || rc=1
 fi
