@@ -27,7 +27,9 @@ step "checks"
 "$top/scripts/check.sh"
 
 step "Debian's configuration and packaging (make deb's part that fits)"
-"$top/scripts/deb.sh" --ci
+# a run that stops early (an install that failed) must not pass unseen
+"$top/scripts/deb.sh" --ci || grep -q '^FAIL deb: ' "$results" ||
+	result FAIL "deb: scripts/deb.sh --ci ran to its end"
 
 step "build"
 if "$top/scripts/build.sh"; then
