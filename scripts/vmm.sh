@@ -155,7 +155,7 @@ VMM_ACPI=$acpi "$top/scripts/verdict.py" vmm "$log" "${log%.log}.marks" "${log%.
 if [ -n "$l1kernel" ]; then
 	# the package's modules, each loaded by /init
 	if grep -q 'init: module .* not loaded\|module verification failed' "$log" ||
-	   [ "$(grep -c 'init: module .* loaded$' "$log")" -ne ${#mods[@]} ]; then
+	   [ "$(grep -cE 'init: module \S+ loaded\s*$' "$log")" -ne ${#mods[@]} ]; then
 		result FAIL "vmm (deb): L1 loaded make deb's ${#mods[@]} VFIO modules" "$(grep 'init: module' "$log" | head -n 3)"
 		rc=1
 	else
