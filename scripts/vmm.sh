@@ -129,6 +129,94 @@ if [ -n "$l1kernel" ]; then
 elif [ ! -f "$efi" ]; then
 	echo "vmm: no $efi (Debian's qemu-efi-aarch64): the ACPI guest is not run"
 fi
+# --- stock guests (VMM_STOCK=1): Debian's kernels, L0's NVMe -------------
+l0_nvme=
+if [ "${VMM_STOCK:-0}" = 1 ]; then
+	if ! "$top/scripts/vmm-build.sh"; then
+		result FAIL "vmm: the RFC's VMM with the project's fixes builds (scripts/vmm-build.sh)"
+		exit 1
+	fi
+	"${cc[@]}" -pthread -o "$out/l2_nvme" "$top/scripts/vmm/l2_nvme.c" ||
+		{ result FAIL "vmm: the stock guests' /init builds"; exit 1; }
+	stock=$top/build/stock
+	mkdir -p "$stock"
+	plan=$out/stock.plan
+	: >"$plan"
+	{
+		echo "dir /vmm/fixed 0755 0 0"
+		echo "file /vmm/fixed/qemu-system-aarch64 $top/build/vmm-fixed/qemu-system-aarch64 0755 0 0"
+		echo "file /vmm/stock.plan $plan 0644 0 0"
+		echo "dir /vmm/stock 0755 0 0"
+	} >>"$out/l1.list"
+	while read -r key pkg ver; do
+		case $key in ''|'#'*) continue ;; esac
+		deb=$(ls "$stock/${pkg}_"*.deb 2>/dev/null | head -n 1)
+		if [ -z "$deb" ]; then
+			dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
+			(cd "$stock" && apt-get download -qq "$pkg:arm64=$ver" >/dev/null 2>&1) ||
+				{ apt-get update -qq && (cd "$stock" && apt-get download -qq "$pkg:arm64=$ver"); } ||
+				{ result FAIL "vmm: Debian's $pkg $ver downloads"; exit 1; }
+			deb=$(ls "$stock/${pkg}_"*.deb | head -n 1)
+		fi
+		root=$stock/$pkg
+		[ -d "$root/boot" ] || dpkg-deb -x "$deb" "$root"
+		krel=$(ls "$root/lib/modules")
+		g=$out/stock-$key
+		rm -rf "$g" && mkdir -p "$g/modules"
+		# nvme and what it depends on, each after its dependencies,
+		# uncompressed (their signatures are kept: Debian signs the .ko)
+		smods=()
+		add_smod() {
+			local m=$1 f d
+			for f in "${smods[@]}"; do [ "$f" = "$m" ] && return 0; done
+			f=$(find "$root/lib/modules/$krel/kernel" -name "$m.ko*" -o -name "${m//_/-}.ko*" | head -n 1)
+			[ -n "$f" ] || { echo "vmm: $m is not in $pkg" >&2; return 1; }
+			for d in $(modinfo -F depends "$f" | tr ',' ' '); do add_smod "$d" || return 1; done
+			smods+=("$m")
+			case $f in
+			*.xz) xz -dc "$f" >"$g/modules/$(printf %02d ${#smods[@]})-$m.ko" ;;
+			*) cp "$f" "$g/modules/$(printf %02d ${#smods[@]})-$m.ko" ;;
+			esac
+		}
+		add_smod nvme || { result FAIL "vmm: $pkg's nvme modules"; exit 1; }
+		{
+			echo "dir /dev 0755 0 0"
+			echo "nod /dev/console 0600 0 0 c 5 1"
+			echo "dir /proc 0755 0 0"
+			echo "dir /sys 0755 0 0"
+			echo "file /init $out/l2_nvme 0755 0 0"
+			echo "dir /modules 0755 0 0"
+			for f in "$g"/modules/*.ko; do echo "file /modules/$(basename "$f") $f 0644 0 0"; done
+		} >"$g/list"
+		"$objl2/usr/gen_init_cpio" "$g/list" >"$g/l2.cpio"
+		{
+			echo "dir /vmm/stock/$key 0755 0 0"
+			echo "file /vmm/stock/$key/Image $root/boot/vmlinuz-$krel 0644 0 0"
+			echo "file /vmm/stock/$key/l2.cpio $g/l2.cpio 0644 0 0"
+		} >>"$out/l1.list"
+		echo "vmm: stock guest $key: $pkg $ver ($krel), modules ${smods[*]}"
+	done < "$top/config/stock-guests"
+	# one VM after another on the same NVMe: MSI-X (ACPI, the fixed VMM),
+	# INTx (device tree, pci=nomsi), MSI-X again, INTx again; then the
+	# unmodified VMM's ACPI guest, whose defect is checked as documented
+	common="console=ttyAMA0 iommu.strict=1 quiet"
+	fx=/vmm/fixed/qemu-system-aarch64
+	rfcv=/vmm/qemu-system-aarch64
+	acpim=virt,iommu=nested-smmuv3,gic-version=3
+	dtm=virt,iommu=smmuv3,gic-version=3
+	while read -r key _; do
+		case $key in ''|'#'*) continue ;; esac
+		k=/vmm/stock/$key
+		echo "acpi-$key $fx $k/Image $k/l2.cpio $acpim 1 512 2 $common acpi=force l2nvme.tag=acpi-$key l2nvme.mode=io"
+		echo "dt-$key $fx $k/Image $k/l2.cpio $dtm 0 512 2 $common pci=nomsi l2nvme.tag=dt-$key l2nvme.mode=io"
+	done < "$top/config/stock-guests" >>"$plan"
+	first=$(awk '!/^#/ && NF { print $1; exit }' "$top/config/stock-guests")
+	echo "rfc-acpi-$first $rfcv /vmm/stock/$first/Image /vmm/stock/$first/l2.cpio $acpim 1 512 2 $common acpi=force l2nvme.tag=rfc-acpi-$first l2nvme.mode=probe" >>"$plan"
+	# L0's NVMe, on a disk image of its own (the guests write 64 MiB of it)
+	truncate -s 256M "$out/nvme.img"
+	l0_nvme="-drive if=none,id=nv0,file=$out/nvme.img,format=raw -device nvme,serial=nested0,drive=nv0"
+	echo "vmm: stock guests: $(awk '{print $1}' "$plan" | tr '\n' ' ')"
+fi
 "$top/scripts/initramfs.sh" "$out/l1.cpio" "$out/l1_run" "$out/l1.list"
 echo "vmm: built in $(( $(date +%s) - start ))s; VMM $(sha256sum "$vmm" | cut -c1-16) ($vmm)"
 
@@ -142,7 +230,7 @@ rm -f "$out/l0-trace.txt" "$out/marks.txt"
 log=$(INITRD="$out/l1.cpio" QEMU_KERNEL=$l1kernel QEMU_MACHINE=virt,iommu=smmuv3,virtualization=on,gic-version=3 \
 	QEMU_MEM=2G QEMU_SMP=2 QEMU_TIMEOUT=${QEMU_TIMEOUT:-1800} \
 	QEMU_MARKS="$out/marks.txt" \
-	QEMU_EXTRA="-msg timestamp=on -D $out/l0-trace.txt -d guest_errors -trace smmuv3_cmdq_opcode" \
+	QEMU_EXTRA="-msg timestamp=on -D $out/l0-trace.txt -d guest_errors -trace smmuv3_cmdq_opcode $l0_nvme" \
 	"$top/scripts/qemu.sh" $name kunit.enable=0 rcupdate.rcu_cpu_stall_timeout=100 | tail -n 1)
 # the trace and the marks beside the console log
 mv "$out/l0-trace.txt" "${log%.log}.l0-trace"

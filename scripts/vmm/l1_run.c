@@ -39,6 +39,7 @@
 
 static char edus[MAX_EDUS][32];
 static int nr_edus;
+static char nvme[32];
 
 static void say(const char *fmt, ...)
 {
@@ -115,9 +116,26 @@ static void driver_of(const char *bdf, char *out, size_t len)
 	}
 }
 
+static int bind_vfio(const char *bdf)
+{
+	char path[320], drv[64];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
+	put(path, "vfio-pci");
+	driver_of(bdf, drv, sizeof(drv));
+	if (drv[0] && strcmp(drv, "vfio-pci")) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
+		put(path, bdf);
+	}
+	put("/sys/bus/pci/drivers_probe", bdf);
+	driver_of(bdf, drv, sizeof(drv));
+	say("vmm-l1: %s -> %s\n", bdf, drv[0] ? drv : "(none)");
+	return !strcmp(drv, "vfio-pci");
+}
+
 static int bind_edus(void)
 {
-	char path[320], v[32], d[32], drv[64];
+	char path[320], v[32], d[32];
 	struct dirent *de;
 	DIR *dir = opendir("/sys/bus/pci/devices");
 	int i, bound = 0;
@@ -147,20 +165,31 @@ static int bind_edus(void)
 		memcpy(edus[0], edus[1], sizeof(t));
 		memcpy(edus[1], t, sizeof(t));
 	}
-	for (i = 0; i < nr_edus; i++) {
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", edus[i]);
-		put(path, "vfio-pci");
-		driver_of(edus[i], drv, sizeof(drv));
-		if (drv[0] && strcmp(drv, "vfio-pci")) {
-			snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", edus[i]);
-			put(path, edus[i]);
-		}
-		put("/sys/bus/pci/drivers_probe", edus[i]);
-		driver_of(edus[i], drv, sizeof(drv));
-		say("vmm-l1: %s -> %s\n", edus[i], drv[0] ? drv : "(none)");
-		bound += !strcmp(drv, "vfio-pci");
-	}
+	for (i = 0; i < nr_edus; i++)
+		bound += bind_vfio(edus[i]);
 	return bound;
+}
+
+/*
+ * The NVMe of L0 (class 0x010802), for the stock guests: bound to vfio-pci
+ * as an operator would (driver_override); 1 if it is
+ */
+static int bind_nvme(void)
+{
+	char path[320], c[32];
+	struct dirent *de;
+	DIR *dir = opendir("/sys/bus/pci/devices");
+
+	while (dir && !nvme[0] && (de = readdir(dir))) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(nvme))
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/class", de->d_name);
+		if (!get(path, c, sizeof(c)) && !strcmp(c, "0x010802"))
+			strcpy(nvme, de->d_name);
+	}
+	if (dir)
+		closedir(dir);
+	return nvme[0] && bind_vfio(nvme);
 }
 
 struct out {
@@ -267,8 +296,8 @@ static int run_vm(struct vm *vm)
 		close(in[1]);
 		close(out[0]);
 		close(err[0]);
-		execv(VMM, vm->argv);
-		fprintf(stderr, "exec %s: %s\n", VMM, strerror(errno));
+		execv(vm->argv[0], vm->argv);
+		fprintf(stderr, "exec %s: %s\n", vm->argv[0], strerror(errno));
 		_exit(127);
 	}
 	close(in[0]);
@@ -379,6 +408,66 @@ static char **vmm_argv(const char *machine, int mem, int uefi,
 	return argv;
 }
 
+/*
+ * The stock guests (scripts/vmm.sh, VMM_STOCK=1): /vmm/stock.plan has one
+ * VM a line, "NAME VMM KERNEL INITRD MACHINE UEFI MEM SMP APPEND...", run
+ * in that order on L0's NVMe, one after the other, each VM torn down by
+ * its VMM before the next starts: the device serves one VM after another.
+ * Each guest's /init (scripts/vmm/l2_nvme.c) reports and powers off.
+ */
+static void run_stock(void)
+{
+	char line[1024], name[64], vmm[128], kernel[128], initrd[128], machine[128];
+	int uefi, mem, smp, off, n = 0;
+	FILE *f = fopen("/vmm/stock.plan", "r");
+
+	if (!f)
+		return;
+	verdict(bind_nvme(), "vmm.host.nvme", "L0's NVMe %s bound to vfio-pci",
+		nvme[0] ? nvme : "(none)");
+	while (nvme[0] && fgets(line, sizeof(line), f)) {
+		struct vm vm = { .timeout_s = 1200 };
+		static const char *none[] = { NULL };
+		char **argv = calloc(64, sizeof(*argv));
+		int a = 0;
+
+		line[strcspn(line, "\n")] = 0;
+		if (line[0] == '#' || !line[0])
+			continue;
+		if (sscanf(line, "%63s %127s %127s %127s %127s %d %d %d %n", name, vmm, kernel,
+			   initrd, machine, &uefi, &mem, &smp, &off) != 8) {
+			say("vmm-l1: stock.plan: cannot read \"%s\"\n", line);
+			continue;
+		}
+		argv[a++] = strdup(vmm);
+		argv[a++] = "-accel"; argv[a++] = "kvm"; argv[a++] = "-cpu"; argv[a++] = "host";
+		argv[a++] = "-smp"; argv[a++] = arg("%d", smp);
+		argv[a++] = "-m"; argv[a++] = arg("%d", mem);
+		argv[a++] = "-M"; argv[a++] = strdup(machine);
+		argv[a++] = "-display"; argv[a++] = "none"; argv[a++] = "-monitor"; argv[a++] = "none";
+		argv[a++] = "-serial"; argv[a++] = "stdio"; argv[a++] = "-nodefaults";
+		argv[a++] = "-no-shutdown";
+		if (uefi) {
+			argv[a++] = "-bios";
+			argv[a++] = "/vmm/QEMU_EFI.fd";
+		}
+		argv[a++] = "-kernel"; argv[a++] = strdup(kernel);
+		argv[a++] = "-initrd"; argv[a++] = strdup(initrd);
+		argv[a++] = "-append"; argv[a++] = strdup(line + off);
+		argv[a++] = "-device"; argv[a++] = arg("vfio-pci,host=%s", nvme);
+		argv[a] = NULL;
+		vm.name = strdup(name);
+		vm.argv = argv;
+		vm.runs = none;
+		run_vm(&vm);
+		n++;
+		verdict(vm.done_lines == 1, arg("vmm.%s.report", name),
+			"the guest's /init %s", vm.done_lines ? "reported and ended" : "never reported its end");
+	}
+	fclose(f);
+	say("vmm-l1: %d stock guest(s) run\n", n);
+}
+
 int main(void)
 {
 	static const char *dt_runs[] = {
@@ -426,6 +515,7 @@ int main(void)
 		say("vmm-l1: no /vmm/QEMU_EFI.fd: the ACPI guest is not run\n");
 	else
 		run_vm(&acpi);
+	run_stock();
 	say("vmm-l1: done\n");
 	return 0;
 }

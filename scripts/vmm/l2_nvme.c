@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /init of make vmm's stock guests (L2): a workspace tool, not part of the
+ * series. The kernel is Debian's own, unmodified; this program stands in
+ * for its initramfs: it loads Debian's own nvme modules (/modules/NN-*.ko,
+ * in the order scripts/vmm.sh put them, each after what it depends on),
+ * waits for the NVMe that the host assigned through the RFC's VMM, and
+ * does block I/O through the guest's own stage 1 (its DMA domain, strict).
+ *
+ * The kernel command line says what to do:
+ *   l2nvme.tag=NAME   the name of the verdicts ("nvme.NAME.*")
+ *   l2nvme.mode=io    load nvme, write 64 MiB with O_DIRECT in several
+ *                     sizes from one thread per CPU (so on several queues),
+ *                     read it back, compare; count the interrupts
+ *   l2nvme.mode=probe only report what the firmware and the IOMMU made of
+ *                     the device (its reserved regions, ACPICA's errors):
+ *                     the unmodified VMM's ACPI guest, whose RMRs are
+ *                     ignored, would wait a minute per admin command
+ * Lines "VMMTEST: PASS|FAIL name: detail" are counted by verdict.py;
+ * "VMMTEST: DONE" ends the run, then the guest powers off.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#define DISK		"/dev/nvme0n1"
+#define IO_BYTES	(64u << 20)
+#define MAX_CPUS	8
+
+static char tag[64] = "stock";
+static char mode[16] = "io";
+
+static void verdict(int ok, const char *what, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	printf("VMMTEST: %s nvme.%s.%s: %s\n", ok ? "PASS" : "FAIL", tag, what, buf);
+	fflush(stdout);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int slurp(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n, got = 0;
+
+	if (fd < 0)
+		return -1;
+	while (got < (ssize_t)len - 1 && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += n;
+	close(fd);
+	buf[got] = 0;
+	return got;
+}
+
+static void cmdline(void)
+{
+	char line[1024], *p;
+
+	if (slurp("/proc/cmdline", line, sizeof(line)) < 0)
+		return;
+	printf("l2-nvme: command line: %s", line);
+	p = strstr(line, "l2nvme.tag=");
+	if (p)
+		sscanf(p + 11, "%63s", tag);
+	p = strstr(line, "l2nvme.mode=");
+	if (p)
+		sscanf(p + 12, "%15s", mode);
+}
+
+/* /dev/kmsg writes a backslash and unprintable bytes as \xNN */
+static void unescape(char *s)
+{
+	char *d = s;
+	unsigned int c;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] == 'x' && sscanf(s + 2, "%2x", &c) == 1) {
+			*d++ = c;
+			s += 3;
+		} else {
+			*d++ = *s;
+		}
+	}
+	*d = 0;
+}
+
+/*
+ * What the kernel logged that tells how the device fares: the NVMe
+ * driver's timeouts and resets, ACPICA's errors, the guest's SMMU. Printed
+ * (at most 40 lines) and counted.
+ */
+struct klog {
+	int timeouts, resets, acpi_errors, smmu_events, printed;
+};
+
+static void kernel_log(int fd, struct klog *k)
+{
+	static const char *const keep[] = {
+		"nvme", "ACPI BIOS Error", "ACPI Error", "ACPI Warning", "arm-smmu-v3",
+		"IORT", "soft lockup", "rcu_sched", "BUG", "WARNING",
+	};
+	char rec[1024], *msg;
+	unsigned int i;
+	ssize_t n;
+
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0) {
+		rec[n] = 0;
+		msg = strchr(rec, ';');
+		if (!msg)
+			continue;
+		msg++;
+		msg[strcspn(msg, "\n")] = 0;
+		unescape(msg);
+		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+			if (strstr(msg, keep[i]))
+				break;
+		if (i == sizeof(keep) / sizeof(keep[0]))
+			continue;
+		if (strstr(msg, "nvme") && strstr(msg, "timeout"))
+			k->timeouts++;
+		if (strstr(msg, "nvme") && (strstr(msg, "resetting") || strstr(msg, "reset controller") ||
+					    strstr(msg, "Removing after")))
+			k->resets++;
+		if (strstr(msg, "ACPI BIOS Error") || strstr(msg, "ACPI Error") ||
+		    strstr(msg, "Excess arguments"))
+			k->acpi_errors++;
+		if (strstr(msg, "arm-smmu-v3") && strstr(msg, "event 0x"))
+			k->smmu_events++;
+		if (k->printed++ < 40)
+			printf("l2-nvme: kernel: %s\n", msg);
+	}
+}
+
+/* The first PCI device of class 0x010802 (NVMe), its address in @bdf */
+static int find_nvme(char *bdf, size_t len)
+{
+	char path[300], v[32];
+	struct dirent *de;
+	DIR *dir = opendir("/sys/bus/pci/devices");
+	int found = 0;
+
+	while (dir && !found && (de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/class", de->d_name);
+		if (slurp(path, v, sizeof(v)) > 0 && !strncmp(v, "0x010802", 8) &&
+		    strlen(de->d_name) < len) {
+			memcpy(bdf, de->d_name, strlen(de->d_name) + 1);
+			found = 1;
+		}
+	}
+	if (dir)
+		closedir(dir);
+	return found;
+}
+
+/*
+ * The device's IOMMU group: its domain type (strict "DMA" wanted, not
+ * "DMA-FQ" or "identity") and whether its reserved regions have the host's
+ * MSI window [0x8000000, +1 MiB) as a direct (1:1) region, from the RMR
+ */
+static void iommu_group(const char *bdf, char *type, size_t tlen, int *direct_msi)
+{
+	char path[300], buf[4096], *l;
+	unsigned long long a, b;
+	char kind[32];
+
+	*direct_msi = 0;
+	type[0] = 0;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group/type", bdf);
+	if (slurp(path, type, tlen) > 0)
+		type[strcspn(type, "\n")] = 0;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group/reserved_regions", bdf);
+	if (slurp(path, buf, sizeof(buf)) <= 0)
+		return;
+	for (l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
+		printf("l2-nvme: %s reserved region: %s\n", bdf, l);
+		if (sscanf(l, "%llx %llx %31s", &a, &b, kind) == 3 && !strncmp(kind, "direct", 6) &&
+		    a <= 0x8000000ULL && b >= 0x80fffffULL)
+			*direct_msi = 1;
+	}
+}
+
+static int load_modules(void)
+{
+	struct dirent **names;
+	int i, n, loaded = 0;
+	char path[300];
+
+	n = scandir("/modules", &names, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		int fd, ret;
+
+		if (names[i]->d_name[0] == '.')
+			goto next;
+		snprintf(path, sizeof(path), "/modules/%s", names[i]->d_name);
+		fd = open(path, O_RDONLY);
+		ret = fd < 0 ? -1 : syscall(SYS_finit_module, fd, "", 0);
+		if (ret && errno != EEXIST)
+			printf("l2-nvme: module %s not loaded: %s\n", names[i]->d_name, strerror(errno));
+		else
+			loaded++;
+		if (fd >= 0)
+			close(fd);
+next:
+		free(names[i]);
+	}
+	if (n > 0)
+		free(names);
+	return n < 0 ? 0 : loaded;
+}
+
+/*
+ * The interrupts of the NVMe's vectors, from /proc/interrupts: the sum
+ * over CPUs per line whose name has "nvme", their number in @lines
+ */
+static unsigned long long nvme_irqs(int *lines)
+{
+	static char buf[1 << 16];
+	unsigned long long total = 0;
+	char *l, *save;
+
+	*lines = 0;
+	if (slurp("/proc/interrupts", buf, sizeof(buf)) <= 0)
+		return 0;
+	for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *p = strchr(l, ':');
+		unsigned long long v;
+		int off;
+
+		if (!p || !strstr(l, "nvme"))
+			continue;
+		(*lines)++;
+		p++;
+		while (sscanf(p, " %llu%n", &v, &off) == 1) {
+			total += v;
+			p += off;
+		}
+	}
+	return total;
+}
+
+struct worker {
+	int cpu, fd;
+	unsigned long long start, bytes;
+	int errors, mismatches;
+	unsigned long long first_bad;
+	double secs;
+};
+
+/* the pattern of the byte at @pos: every 8 bytes say where they are */
+static void fill(uint64_t *p, unsigned long long pos, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		p[i] = (pos + i * 8) ^ 0x5a5aa5a5c3c33c3cULL;
+}
+
+static const size_t sizes[] = { 4096, 16384, 65536, 131072, 524288, 1048576, 8192 };
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	size_t max = 1 << 20, len;
+	unsigned long long off;
+	uint64_t *buf, *want;
+	double t0 = now();
+	cpu_set_t set;
+	int pass, k;
+
+	CPU_ZERO(&set);
+	CPU_SET(w->cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	if (posix_memalign((void **)&buf, 4096, max) || posix_memalign((void **)&want, 4096, max)) {
+		w->errors++;
+		return NULL;
+	}
+	for (pass = 0; pass < 2; pass++) {
+		for (off = w->start, k = 0; off < w->start + w->bytes; off += len, k++) {
+			len = sizes[k % (sizeof(sizes) / sizeof(sizes[0]))];
+			if (off + len > w->start + w->bytes)
+				len = w->start + w->bytes - off;
+			fill(want, off, len);
+			if (!pass) {
+				if (pwrite(w->fd, want, len, off) != (ssize_t)len)
+					w->errors++;
+				continue;
+			}
+			memset(buf, 0, len);
+			if (pread(w->fd, buf, len, off) != (ssize_t)len) {
+				w->errors++;
+				continue;
+			}
+			if (memcmp(buf, want, len)) {
+				if (!w->mismatches)
+					w->first_bad = off;
+				w->mismatches++;
+			}
+		}
+		/* the reads must come from the device, not from a cache */
+		if (!pass && fdatasync(w->fd))
+			w->errors++;
+	}
+	w->secs = now() - t0;
+	free(buf);
+	free(want);
+	return NULL;
+}
+
+static void io(struct klog *k, int kfd)
+{
+	struct worker w[MAX_CPUS];
+	pthread_t th[MAX_CPUS];
+	unsigned long long irq0, irq1, size = 0, total = 0;
+	int cpus = sysconf(_SC_NPROCESSORS_ONLN), i, lines, fd, errors = 0, bad = 0, queues = 0;
+	char buf[64];
+	double t0;
+	DIR *d;
+
+	if (cpus < 1)
+		cpus = 1;
+	if (cpus > MAX_CPUS)
+		cpus = MAX_CPUS;
+	if (slurp("/sys/block/nvme0n1/size", buf, sizeof(buf)) > 0)
+		size = strtoull(buf, NULL, 10) * 512;
+	d = opendir("/sys/block/nvme0n1/mq");
+	while (d && readdir(d))
+		queues++;
+	if (d)
+		closedir(d);
+	queues -= 2;
+	printf("l2-nvme: %s: %llu MiB, %d hardware queue(s), %d CPU(s)\n", DISK, size >> 20,
+	       queues, cpus);
+	fd = open(DISK, O_RDWR | O_DIRECT);
+	if (fd < 0 || size < IO_BYTES) {
+		verdict(0, "io", "cannot use %s: %s", DISK, fd < 0 ? strerror(errno) : "too small");
+		return;
+	}
+	irq0 = nvme_irqs(&lines);
+	t0 = now();
+	for (i = 0; i < cpus; i++) {
+		w[i] = (struct worker){ .cpu = i, .fd = fd };
+		w[i].bytes = IO_BYTES / cpus & ~(unsigned long long)0xfffff;
+		w[i].start = i * w[i].bytes;
+		pthread_create(&th[i], NULL, work, &w[i]);
+	}
+	for (i = 0; i < cpus; i++) {
+		pthread_join(th[i], NULL);
+		errors += w[i].errors;
+		bad += w[i].mismatches;
+		total += w[i].bytes;
+		printf("l2-nvme: CPU %d: %llu MiB at %llu MiB, %d error(s), %d mismatch(es), %.1f s\n",
+		       i, w[i].bytes >> 20, w[i].start >> 20, w[i].errors, w[i].mismatches, w[i].secs);
+		if (w[i].mismatches)
+			printf("l2-nvme: CPU %d: first mismatch at byte %llu\n", i, w[i].first_bad);
+	}
+	irq1 = nvme_irqs(&lines);
+	close(fd);
+	kernel_log(kfd, k);
+	verdict(!errors && !bad && total >= IO_BYTES, "io",
+		"%llu MiB written with O_DIRECT (4K to 1M), synced, read back: %d I/O error(s), %d mismatching piece(s), %.1f s",
+		total >> 20, errors, bad, now() - t0);
+	verdict(queues >= 2 && cpus >= 2, "queues", "%d hardware queues, one writer per CPU on %d CPUs",
+		queues, cpus);
+	verdict(irq1 > irq0, "irq", "%llu interrupts during the I/O, on %d line(s) of /proc/interrupts",
+		irq1 - irq0, lines);
+}
+
+int main(void)
+{
+	struct klog k = { 0 };
+	char bdf[64] = "", type[32], buf[256];
+	int kfd, direct, loaded, found = 0;
+	double t0;
+	struct stat st;
+
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	if (slurp("/proc/version", buf, sizeof(buf)) > 0)
+		printf("l2-nvme: %s", buf);
+	cmdline();
+	kernel_log(kfd, &k);
+	if (!find_nvme(bdf, sizeof(bdf))) {
+		verdict(0, "device", "no NVMe (class 0x010802) on the guest's PCI bus");
+		goto out;
+	}
+	iommu_group(bdf, type, sizeof(type), &direct);
+	verdict(!strcmp(type, "DMA"), "domain", "%s is in an IOMMU group of type \"%s\" (strict DMA wanted)",
+		bdf, type[0] ? type : "none");
+	printf("l2-nvme: %s: the host's MSI window %s a direct region of its group\n", bdf,
+	       direct ? "is" : "is not");
+	if (!strcmp(mode, "probe")) {
+		/* the unmodified VMM's ACPI guest: its defect, as documented */
+		verdict(k.acpi_errors > 0 && !direct, "probe",
+			"%d ACPICA error line(s), the MSI window %s a direct region: %s", k.acpi_errors,
+			direct ? "is" : "is not",
+			k.acpi_errors && !direct ? "the VMM's duplicate _DSM, as documented" :
+			"not what the README documents");
+		goto out;
+	}
+	loaded = load_modules();
+	printf("l2-nvme: %d module(s) loaded from /modules\n", loaded);
+	t0 = now();
+	while (now() - t0 < 240 && !found) {
+		found = !stat("/sys/block/nvme0n1", &st);
+		if (!found)
+			usleep(200 * 1000);
+	}
+	kernel_log(kfd, &k);
+	verdict(found, "disk", "%s %s after %.0f s", DISK, found ? "there" : "missing", now() - t0);
+	if (found) {
+		/* devtmpfs has the node when the disk is announced */
+		for (t0 = now(); stat(DISK, &st) && now() - t0 < 10;)
+			usleep(100 * 1000);
+		io(&k, kfd);
+	}
+	kernel_log(kfd, &k);
+	verdict(!k.timeouts && !k.resets, "clean", "%d I/O timeout line(s), %d controller reset line(s)",
+		k.timeouts, k.resets);
+	printf("l2-nvme: %d event line(s) of the guest's SMMUv3 driver\n", k.smmu_events);
+out:
+	printf("VMMTEST: DONE %s\n", tag);
+	fflush(stdout);
+	sync();
+	reboot(RB_POWER_OFF);
+	return 0;
+}
