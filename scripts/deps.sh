@@ -12,7 +12,7 @@ have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok install
 for p in linux-source-6.1 gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
 	 flex bison bc libssl-dev libelf-dev cpio sparse python3 gcc make \
 	 xz-utils git python3-ply python3-git qemu-efi-aarch64 \
-	 gcc-arm-linux-gnueabihf; do
+	 gcc-arm-linux-gnueabihf kmod; do
 	have_pkg "$p" || need+=("$p")
 done
 

@@ -104,7 +104,8 @@ if [ "${VMM_L1:-}" = deb ] || [ "${VMM_L1:-}" = deb-tree ]; then
 		for f in "${mods[@]}"; do [ "$(basename "$f" .ko)" = "$m" ] && return 0; done
 		f=$(find "$moddir" -name "$m.ko" -o -name "${m//_/-}.ko" | head -n 1)
 		[ -n "$f" ] || { echo "vmm: module $m is not in the package" >&2; return 1; }
-		for d in $(modinfo -F depends "$f" | tr ',' ' '); do add_mod "$d" || return 1; done
+		d=$(modinfo -F depends "$f") || { echo "vmm: modinfo cannot read $f" >&2; return 1; }
+		for d in ${d//,/ }; do add_mod "$d" || return 1; done
 		mods+=("$f")
 	}
 	add_mod vfio_iommu_type1 && add_mod vfio_pci || { result FAIL "vmm (deb): the package's VFIO modules"; exit 1; }
@@ -131,7 +132,7 @@ elif [ ! -f "$efi" ]; then
 fi
 # --- stock guests (VMM_STOCK=1): Debian's kernels, L0's NVMe -------------
 l0_nvme=
-if [ "${VMM_STOCK:-0}" = 1 ]; then
+if [ "${VMM_STOCK:-0}" = 1 ] || [ "${VMM_STOCK:-0}" = only ]; then
 	if ! "$top/scripts/vmm-build.sh"; then
 		result FAIL "vmm: the RFC's VMM with the project's fixes builds (scripts/vmm-build.sh)"
 		exit 1
@@ -147,6 +148,9 @@ if [ "${VMM_STOCK:-0}" = 1 ]; then
 		echo "file /vmm/fixed/qemu-system-aarch64 $top/build/vmm-fixed/qemu-system-aarch64 0755 0 0"
 		echo "file /vmm/stock.plan $plan 0644 0 0"
 		echo "dir /vmm/stock 0755 0 0"
+		# VMM_STOCK=only: the stock guests without the edu VMs (while
+		# working on them; its run fails the edu verdicts it skips)
+		[ "$VMM_STOCK" = only ] && echo "file /vmm/stock.only $plan 0644 0 0"
 	} >>"$out/l1.list"
 	while read -r key pkg ver; do
 		case $key in ''|'#'*) continue ;; esac
@@ -171,7 +175,8 @@ if [ "${VMM_STOCK:-0}" = 1 ]; then
 			for f in "${smods[@]}"; do [ "$f" = "$m" ] && return 0; done
 			f=$(find "$root/lib/modules/$krel/kernel" -name "$m.ko*" -o -name "${m//_/-}.ko*" | head -n 1)
 			[ -n "$f" ] || { echo "vmm: $m is not in $pkg" >&2; return 1; }
-			for d in $(modinfo -F depends "$f" | tr ',' ' '); do add_smod "$d" || return 1; done
+			d=$(modinfo -F depends "$f") || { echo "vmm: modinfo cannot read $f" >&2; return 1; }
+			for d in ${d//,/ }; do add_smod "$d" || return 1; done
 			smods+=("$m")
 			case $f in
 			*.xz) xz -dc "$f" >"$g/modules/$(printf %02d ${#smods[@]})-$m.ko" ;;
@@ -201,17 +206,21 @@ if [ "${VMM_STOCK:-0}" = 1 ]; then
 	# unmodified VMM's ACPI guest, whose defect is checked as documented
 	common="console=ttyAMA0 iommu.strict=1 quiet"
 	fx=/vmm/fixed/qemu-system-aarch64
-	rfcv=/vmm/qemu-system-aarch64
 	acpim=virt,iommu=nested-smmuv3,gic-version=3
 	dtm=virt,iommu=smmuv3,gic-version=3
 	while read -r key _; do
 		case $key in ''|'#'*) continue ;; esac
 		k=/vmm/stock/$key
-		echo "acpi-$key $fx $k/Image $k/l2.cpio $acpim 1 512 2 $common acpi=force l2nvme.tag=acpi-$key l2nvme.mode=io"
-		echo "dt-$key $fx $k/Image $k/l2.cpio $dtm 0 512 2 $common pci=nomsi l2nvme.tag=dt-$key l2nvme.mode=io"
+		echo "acpi-$key $fx $k/Image $k/l2.cpio $acpim 1 512 2 $common acpi=force l2nvme.tag=acpi-$key"
+		echo "dt-$key $fx $k/Image $k/l2.cpio $dtm 0 512 2 $common pci=nomsi l2nvme.tag=dt-$key"
 	done < "$top/config/stock-guests" >>"$plan"
-	first=$(awk '!/^#/ && NF { print $1; exit }' "$top/config/stock-guests")
-	echo "rfc-acpi-$first $rfcv /vmm/stock/$first/Image /vmm/stock/$first/l2.cpio $acpim 1 512 2 $common acpi=force l2nvme.tag=rfc-acpi-$first l2nvme.mode=probe" >>"$plan"
+	# VMM_STOCK_PLAN=file: that plan instead (experiments)
+	[ -n "${VMM_STOCK_PLAN:-}" ] && cp "$VMM_STOCK_PLAN" "$plan"
+	# VMM_STOCK_GUESTS="acpi-6.1 dt-6.1": those of the plan only
+	if [ -n "${VMM_STOCK_GUESTS:-}" ]; then
+		awk -v want=" $VMM_STOCK_GUESTS " 'index(want, " " $1 " ")' "$plan" >"$plan.new"
+		mv "$plan.new" "$plan"
+	fi
 	# L0's NVMe, on a disk image of its own (the guests write 64 MiB of it)
 	truncate -s 256M "$out/nvme.img"
 	l0_nvme="-drive if=none,id=nv0,file=$out/nvme.img,format=raw -device nvme,serial=nested0,drive=nv0"
@@ -239,7 +248,9 @@ echo "vmm: console log $log, L0's trace ${log%.log}.l0-trace ($(( $(date +%s) - 
 rc=0
 acpi=0
 [ -f "$efi" ] && acpi=1
-VMM_ACPI=$acpi "$top/scripts/verdict.py" vmm "$log" "${log%.log}.marks" "${log%.log}.l0-trace" || rc=1
+stags=
+[ -n "$l0_nvme" ] && stags=$(awk '{print $1}' "$plan" | tr '\n' ' ')
+VMM_ACPI=$acpi VMM_STOCK_TAGS=$stags "$top/scripts/verdict.py" vmm "$log" "${log%.log}.marks" "${log%.log}.l0-trace" || rc=1
 if [ -n "$l1kernel" ]; then
 	# the package's modules, each loaded by /init
 	if grep -q 'init: module .* not loaded\|module verification failed' "$log" ||

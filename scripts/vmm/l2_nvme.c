@@ -7,15 +7,16 @@
  * waits for the NVMe that the host assigned through the RFC's VMM, and
  * does block I/O through the guest's own stage 1 (its DMA domain, strict).
  *
- * The kernel command line says what to do:
+ * It loads nvme, writes 64 MiB with O_DIRECT in several sizes from one
+ * thread per CPU (on several queues where the device has MSI-X), syncs,
+ * reads it back, compares, and counts the interrupts. The kernel command
+ * line says what to expect:
  *   l2nvme.tag=NAME   the name of the verdicts ("nvme.NAME.*")
- *   l2nvme.mode=io    load nvme, write 64 MiB with O_DIRECT in several
- *                     sizes from one thread per CPU (so on several queues),
- *                     read it back, compare; count the interrupts
- *   l2nvme.mode=probe only report what the firmware and the IOMMU made of
- *                     the device (its reserved regions, ACPICA's errors):
- *                     the unmodified VMM's ACPI guest, whose RMRs are
- *                     ignored, would wait a minute per admin command
+ *   l2nvme.wait=S     how long the disk may take to appear (240 s)
+ *   pci=nomsi         INTx (a device-tree guest, which has no RMR for the
+ *                     host's MSI window): one vector, one I/O queue
+ *   acpi=force        an ACPI guest: the IORT's RMRs must map the host's
+ *                     MSI window 1:1 in the device's domain
  * Lines "VMMTEST: PASS|FAIL name: detail" are counted by verdict.py;
  * "VMMTEST: DONE" ends the run, then the guest powers off.
  */
@@ -42,7 +43,12 @@
 #define MAX_CPUS	8
 
 static char tag[64] = "stock";
-static char mode[16] = "io";
+/* pci=nomsi: the device's INTx, one vector, so one I/O queue */
+static int intx;
+/* how long the disk may take to appear, in seconds */
+static int wait_s = 240;
+/* acpi=force: an ACPI guest, from UEFI */
+static int acpi;
 
 static void verdict(int ok, const char *what, const char *fmt, ...)
 {
@@ -88,9 +94,11 @@ static void cmdline(void)
 	p = strstr(line, "l2nvme.tag=");
 	if (p)
 		sscanf(p + 11, "%63s", tag);
-	p = strstr(line, "l2nvme.mode=");
+	p = strstr(line, "l2nvme.wait=");
 	if (p)
-		sscanf(p + 12, "%15s", mode);
+		sscanf(p + 12, "%d", &wait_s);
+	intx = !!strstr(line, "pci=nomsi");
+	acpi = !!strstr(line, "acpi=force");
 }
 
 /* /dev/kmsg writes a backslash and unprintable bytes as \xNN */
@@ -123,7 +131,8 @@ static void kernel_log(int fd, struct klog *k)
 {
 	static const char *const keep[] = {
 		"nvme", "ACPI BIOS Error", "ACPI Error", "ACPI Warning", "arm-smmu-v3",
-		"IORT", "soft lockup", "rcu_sched", "BUG", "WARNING",
+		"IORT", "soft lockup", "rcu_sched", "BUG", "WARNING", "RMR", "MSI", "_DSM",
+		"blocked for more",
 	};
 	char rec[1024], *msg;
 	unsigned int i;
@@ -236,27 +245,41 @@ next:
 	return n < 0 ? 0 : loaded;
 }
 
+static void *load_thread(void *arg)
+{
+	*(int *)arg = load_modules();
+	return NULL;
+}
+
 /*
  * The interrupts of the NVMe's vectors, from /proc/interrupts: the sum
- * over CPUs per line whose name has "nvme", their number in @lines
+ * over CPUs per line whose name has "nvme", their number in @lines, in
+ * @msi those of them that are MSIs (the ITS's, not a GIC wire), and in
+ * @ioq the I/O queues that they serve ("nvme0qN", N > 0; the disk itself
+ * has no blk-mq queues of its own under NVMe multipath, as Debian builds)
  */
-static unsigned long long nvme_irqs(int *lines)
+static unsigned long long nvme_irqs(int *lines, int *msi, int *ioq)
 {
 	static char buf[1 << 16];
 	unsigned long long total = 0;
 	char *l, *save;
 
-	*lines = 0;
+	*lines = *msi = *ioq = 0;
 	if (slurp("/proc/interrupts", buf, sizeof(buf)) <= 0)
 		return 0;
 	for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char *p = strchr(l, ':');
+		char *p = strchr(l, ':'), *q;
 		unsigned long long v;
+		unsigned int n;
 		int off;
 
 		if (!p || !strstr(l, "nvme"))
 			continue;
 		(*lines)++;
+		*msi += !!strstr(l, "MSI");
+		for (q = strstr(l, "nvme"); q; q = strstr(q + 4, "nvme"))
+			if (sscanf(q, "nvme%*uq%u", &n) == 1 && n > 0)
+				(*ioq)++;
 		p++;
 		while (sscanf(p, " %llu%n", &v, &off) == 1) {
 			total += v;
@@ -339,10 +362,9 @@ static void io(struct klog *k, int kfd)
 	struct worker w[MAX_CPUS];
 	pthread_t th[MAX_CPUS];
 	unsigned long long irq0, irq1, size = 0, total = 0;
-	int cpus = sysconf(_SC_NPROCESSORS_ONLN), i, lines, fd, errors = 0, bad = 0, queues = 0;
+	int cpus = sysconf(_SC_NPROCESSORS_ONLN), i, lines, msi, fd, errors = 0, bad = 0, queues;
 	char buf[64];
 	double t0;
-	DIR *d;
 
 	if (cpus < 1)
 		cpus = 1;
@@ -350,20 +372,15 @@ static void io(struct klog *k, int kfd)
 		cpus = MAX_CPUS;
 	if (slurp("/sys/block/nvme0n1/size", buf, sizeof(buf)) > 0)
 		size = strtoull(buf, NULL, 10) * 512;
-	d = opendir("/sys/block/nvme0n1/mq");
-	while (d && readdir(d))
-		queues++;
-	if (d)
-		closedir(d);
-	queues -= 2;
-	printf("l2-nvme: %s: %llu MiB, %d hardware queue(s), %d CPU(s)\n", DISK, size >> 20,
+	nvme_irqs(&lines, &msi, &queues);
+	printf("l2-nvme: %s: %llu MiB, %d I/O queue(s) with interrupts, %d CPU(s)\n", DISK, size >> 20,
 	       queues, cpus);
 	fd = open(DISK, O_RDWR | O_DIRECT);
 	if (fd < 0 || size < IO_BYTES) {
 		verdict(0, "io", "cannot use %s: %s", DISK, fd < 0 ? strerror(errno) : "too small");
 		return;
 	}
-	irq0 = nvme_irqs(&lines);
+	irq0 = nvme_irqs(&lines, &msi, &queues);
 	t0 = now();
 	for (i = 0; i < cpus; i++) {
 		w[i] = (struct worker){ .cpu = i, .fd = fd };
@@ -381,23 +398,35 @@ static void io(struct klog *k, int kfd)
 		if (w[i].mismatches)
 			printf("l2-nvme: CPU %d: first mismatch at byte %llu\n", i, w[i].first_bad);
 	}
-	irq1 = nvme_irqs(&lines);
+	irq1 = nvme_irqs(&lines, &msi, &queues);
 	close(fd);
 	kernel_log(kfd, k);
 	verdict(!errors && !bad && total >= IO_BYTES, "io",
 		"%llu MiB written with O_DIRECT (4K to 1M), synced, read back: %d I/O error(s), %d mismatching piece(s), %.1f s",
 		total >> 20, errors, bad, now() - t0);
-	verdict(queues >= 2 && cpus >= 2, "queues", "%d hardware queues, one writer per CPU on %d CPUs",
-		queues, cpus);
-	verdict(irq1 > irq0, "irq", "%llu interrupts during the I/O, on %d line(s) of /proc/interrupts",
-		irq1 - irq0, lines);
+	/*
+	 * MSI-X: a vector per queue, a queue per CPU. INTx: the driver's one
+	 * vector serves the admin queue and one I/O queue, which all CPUs
+	 * share: what pci=nomsi costs
+	 */
+	if (intx)
+		verdict(queues == 1 && cpus >= 2, "queues",
+			"%d I/O queue (INTx: one vector), shared by one writer per CPU on %d CPUs",
+			queues, cpus);
+	else
+		verdict(queues >= 2 && cpus >= 2, "queues",
+			"%d I/O queues, one writer per CPU on %d CPUs", queues, cpus);
+	verdict(irq1 > irq0 && (intx ? !msi && lines == 1 : msi == lines && lines >= 2), "irq",
+		"%llu interrupts during the I/O, on %d line(s) of /proc/interrupts, %d of them MSIs (%s wanted)",
+		irq1 - irq0, lines, msi, intx ? "one INTx line" : "an MSI per queue");
 }
 
 int main(void)
 {
 	struct klog k = { 0 };
 	char bdf[64] = "", type[32], buf[256];
-	int kfd, direct, loaded, found = 0;
+	int kfd, direct, loaded = 0, found = 0;
+	pthread_t loader;
 	double t0;
 	struct stat st;
 
@@ -414,30 +443,45 @@ int main(void)
 		verdict(0, "device", "no NVMe (class 0x010802) on the guest's PCI bus");
 		goto out;
 	}
+	/*
+	 * Loading nvme waits for its probe, which waits for the controller:
+	 * a thread loads, so that this one can watch the kernel's log. The
+	 * device joins its IOMMU group when the driver binds to it (the
+	 * firmware's IOMMU description is read then).
+	 */
+	pthread_create(&loader, NULL, load_thread, &loaded);
+	snprintf(buf, sizeof(buf), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	for (t0 = now(); stat(buf, &st) && now() - t0 < 60;) {
+		usleep(100 * 1000);
+		kernel_log(kfd, &k);
+	}
 	iommu_group(bdf, type, sizeof(type), &direct);
 	verdict(!strcmp(type, "DMA"), "domain", "%s is in an IOMMU group of type \"%s\" (strict DMA wanted)",
 		bdf, type[0] ? type : "none");
-	printf("l2-nvme: %s: the host's MSI window %s a direct region of its group\n", bdf,
-	       direct ? "is" : "is not");
-	if (!strcmp(mode, "probe")) {
-		/* the unmodified VMM's ACPI guest: its defect, as documented */
-		verdict(k.acpi_errors > 0 && !direct, "probe",
-			"%d ACPICA error line(s), the MSI window %s a direct region: %s", k.acpi_errors,
-			direct ? "is" : "is not",
-			k.acpi_errors && !direct ? "the VMM's duplicate _DSM, as documented" :
-			"not what the README documents");
-		goto out;
-	}
-	loaded = load_modules();
-	printf("l2-nvme: %d module(s) loaded from /modules\n", loaded);
+	/*
+	 * ACPI: the IORT's RMRs map the host's MSI window 1:1 (the VMM's
+	 * fixes); device tree: no RMR, so MSIs cannot work (pci=nomsi)
+	 */
+	if (acpi)
+		verdict(direct && !k.acpi_errors, "msi_window",
+			"the host's MSI window %s a direct region of the group (IORT RMR), %d ACPICA error line(s)",
+			direct ? "is" : "is not", k.acpi_errors);
+	else
+		verdict(!direct, "msi_window",
+			"the host's MSI window %s a direct region of the group (a device tree has no RMR)",
+			direct ? "is" : "is not");
 	t0 = now();
-	while (now() - t0 < 240 && !found) {
+	while (now() - t0 < wait_s && !found) {
 		found = !stat("/sys/block/nvme0n1", &st);
 		if (!found)
 			usleep(200 * 1000);
+		kernel_log(kfd, &k);
 	}
-	kernel_log(kfd, &k);
 	verdict(found, "disk", "%s %s after %.0f s", DISK, found ? "there" : "missing", now() - t0);
+	if (found) {
+		pthread_join(loader, NULL);
+		printf("l2-nvme: %d module(s) loaded from /modules\n", loaded);
+	}
 	if (found) {
 		/* devtmpfs has the node when the disk is announced */
 		for (t0 = now(); stat(DISK, &st) && now() - t0 < 10;)
