@@ -548,7 +548,7 @@ def vmm_msi_claims(lines, l2):
     print(f'  ACPI guest: IORT RMRs of the MSI window [0x8000000, +1 MiB): '
           f'{rmr.group(1) + " StreamIDs, " + rmr.group(2) + " to " + rmr.group(3) if rmr else "none"}; '
           f'duplicate \\_SB.PCI0._DSM {"reported" if dup else "not reported"}, '
-          f'its 5-argument form {"refused" if excess else "not refused"}; '
+          f'its surviving 5-argument form {"evaluated" if excess else "not evaluated"}; '
           f'MSIs on the DMA API\'s domain: {got} of {of} arrived; at least '
           f'{faults} F_TRANSLATION at IOVA 0x8000040 in the guest for each edu')
     name = 'vmm acpi.rmr_path_as_documented'
@@ -712,6 +712,55 @@ def vmm_reboot(lines):
     return 1
 
 
+README_RUN = re.compile(r'^<!-- make vmm runs (\S+) -->$')
+
+
+def vmm_readme_lines(l1):
+    """Each VMM command line the README shows as one make vmm runs
+    (after a '<!-- make vmm runs NAME -->' line, an indented block whose
+    lines end in ' \\' but the last) is the one l1_run ran for NAME."""
+    readme = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'README.md')
+    ran = {}
+    for line in l1:
+        m = re.match(r'vmm-l1: (\S+): (/.*)$', line.rstrip())
+        if m:
+            ran[m.group(1)] = m.group(2)
+    rc = 0
+    shown = 0
+    text = open(readme).read().splitlines()
+    for i, line in enumerate(text):
+        m = README_RUN.match(line.strip())
+        if not m:
+            continue
+        j, parts = i + 1, []
+        while j < len(text) and not text[j].strip():
+            j += 1
+        while j < len(text) and text[j].startswith('    '):
+            part = text[j].strip()
+            parts.append(part[:-1].strip() if part.endswith('\\') else part)
+            j += 1
+            if not part.endswith('\\'):
+                break
+        shown += 1
+        cmd = ' '.join(parts)
+        name = f'vmm README\'s command line of {m.group(1)} is the one make vmm ran'
+        if m.group(1) not in ran:
+            record('FAIL', name, f'{m.group(1)} did not run')
+            rc = 1
+        elif ran[m.group(1)] != cmd:
+            record('FAIL', name, 'they differ: update the README')
+            print(f'        README: {cmd}')
+            print(f'        ran:    {ran[m.group(1)]}')
+            rc = 1
+        else:
+            record('PASS', name)
+    if not shown:
+        record('FAIL', 'vmm README shows the command lines make vmm ran',
+               'no "<!-- make vmm runs NAME -->" in README.md')
+        rc = 1
+    return rc
+
+
 def vmm(log, marks, trace):
     lines = read(log).splitlines()
     l1, l2, vmm_err = split_levels(lines)
@@ -719,7 +768,8 @@ def vmm(log, marks, trace):
     seen = {}
     for line in l1 + l2:
         m = VERDICT.search(line)
-        if m:
+        # a name's FAIL stands, whatever the same name says after it
+        if m and seen.get(m.group(2), ('PASS',))[0] != 'FAIL':
             seen[m.group(2)] = (m.group(1), m.group(3))
     # the ACPI guest runs when vmm.sh packed UEFI for it (VMM_ACPI=1)
     acpi_ran = (os.environ.get('VMM_ACPI') == '1' or
@@ -732,6 +782,9 @@ def vmm(log, marks, trace):
             expect.append(n if level in ('host', 'acpi-host') else f'{level}.{n}')
     # the stock guests of the plan (VMM_STOCK=1): what each must report
     stock = os.environ.get('VMM_STOCK_TAGS', '').split()
+    if os.environ.get('VMM_STOCK_ON') == '1' and not stock:
+        record('FAIL', 'vmm stock guests planned', 'the plan has no guest')
+        rc = 1
     if stock:
         expect.append('vmm.host.nvme')
     for tag in stock:
@@ -764,6 +817,8 @@ def vmm(log, marks, trace):
     rc |= vmm_faults(l1, l2)
     rc |= vmm_msi_claims(lines, l2)
     rc |= vmm_console(l1, l2)
+    if stock:
+        rc |= vmm_readme_lines(l1)
     if os.path.exists(marks) and os.path.exists(trace):
         # QEMU's own complaints about what L1's SMMUv3 driver gave it; a
         # translation fault is an event, the guest's own (its faults)

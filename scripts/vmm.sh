@@ -8,6 +8,16 @@
 #   L2  the series' kernel again, light (config/l2.config), as a guest on
 #       the VMM's vSMMUv3, with the workload scripts/vmm/l2_edu.c
 #
+# Then the stock guests, in the same L1 boot: Debian's own arm64 kernels
+# (config/stock-guests), unmodified, with their own nvme modules, on an
+# NVMe of L0's (-device nvme) that L1 assigns through the RFC's VMM with
+# the project's fixes (vmm/, built by scripts/vmm-build.sh), one VM
+# after another on the same device: ACPI with MSI-X, device tree with
+# INTx (pci=nomsi), for each kernel. Their /init is scripts/vmm/l2_nvme.c.
+# VMM_STOCK=0 leaves them out; VMM_STOCK=only runs them alone (the edu
+# verdicts then fail); VMM_STOCK_GUESTS="acpi-6.1 ..." some of them;
+# VMM_STOCK_PLAN=file another plan (build/vmm/stock.plan's format).
+#
 # VMM_L1=deb: L1 is instead the kernel of make deb's linux-image package
 # (build/deb/), with its own VFIO modules, loaded by /init from the package
 # as modprobe would (each after what modinfo says it depends on); only
@@ -130,9 +140,15 @@ if [ -n "$l1kernel" ]; then
 elif [ ! -f "$efi" ]; then
 	echo "vmm: no $efi (Debian's qemu-efi-aarch64): the ACPI guest is not run"
 fi
-# --- stock guests (VMM_STOCK=1): Debian's kernels, L0's NVMe -------------
+# --- stock guests: Debian's kernels, L0's NVMe ----------------------------
+# on by default; VMM_STOCK=0 leaves them out, and make deb's run (VMM_L1)
+# has the device-tree edu guest only
 l0_nvme=
-if [ "${VMM_STOCK:-0}" = 1 ] || [ "${VMM_STOCK:-0}" = only ]; then
+[ -n "${VMM_L1:-}" ] && VMM_STOCK=0
+VMM_STOCK=${VMM_STOCK:-1}
+l0_timeout=1800
+if [ "$VMM_STOCK" = 1 ] || [ "$VMM_STOCK" = only ]; then
+	l0_timeout=3600
 	if ! "$top/scripts/vmm-build.sh"; then
 		result FAIL "vmm: the RFC's VMM with the project's fixes builds (scripts/vmm-build.sh)"
 		exit 1
@@ -202,8 +218,7 @@ if [ "${VMM_STOCK:-0}" = 1 ] || [ "${VMM_STOCK:-0}" = only ]; then
 		echo "vmm: stock guest $key: $pkg $ver ($krel), modules ${smods[*]}"
 	done < "$top/config/stock-guests"
 	# one VM after another on the same NVMe: MSI-X (ACPI, the fixed VMM),
-	# INTx (device tree, pci=nomsi), MSI-X again, INTx again; then the
-	# unmodified VMM's ACPI guest, whose defect is checked as documented
+	# INTx (device tree, pci=nomsi), MSI-X again, INTx again
 	common="console=ttyAMA0 iommu.strict=1 quiet"
 	fx=/vmm/fixed/qemu-system-aarch64
 	acpim=virt,iommu=nested-smmuv3,gic-version=3
@@ -221,7 +236,9 @@ if [ "${VMM_STOCK:-0}" = 1 ] || [ "${VMM_STOCK:-0}" = only ]; then
 		awk -v want=" $VMM_STOCK_GUESTS " 'index(want, " " $1 " ")' "$plan" >"$plan.new"
 		mv "$plan.new" "$plan"
 	fi
-	# L0's NVMe, on a disk image of its own (the guests write 64 MiB of it)
+	# L0's NVMe, on a disk image of its own (the guests write 64 MiB of
+	# it), zeroed for each run
+	rm -f "$out/nvme.img"
 	truncate -s 256M "$out/nvme.img"
 	l0_nvme="-drive if=none,id=nv0,file=$out/nvme.img,format=raw -device nvme,serial=nested0,drive=nv0"
 	echo "vmm: stock guests: $(awk '{print $1}' "$plan" | tr '\n' ' ')"
@@ -237,7 +254,7 @@ echo "vmm: built in $(( $(date +%s) - start ))s; VMM $(sha256sum "$vmm" | cut -c
 # TCG is slow, and the stalls it causes are judged by verdict.py.
 rm -f "$out/l0-trace.txt" "$out/marks.txt"
 log=$(INITRD="$out/l1.cpio" QEMU_KERNEL=$l1kernel QEMU_MACHINE=virt,iommu=smmuv3,virtualization=on,gic-version=3 \
-	QEMU_MEM=2G QEMU_SMP=2 QEMU_TIMEOUT=${QEMU_TIMEOUT:-1800} \
+	QEMU_MEM=2G QEMU_SMP=2 QEMU_TIMEOUT=${QEMU_TIMEOUT:-$l0_timeout} \
 	QEMU_MARKS="$out/marks.txt" \
 	QEMU_EXTRA="-msg timestamp=on -D $out/l0-trace.txt -d guest_errors -trace smmuv3_cmdq_opcode $l0_nvme" \
 	"$top/scripts/qemu.sh" $name kunit.enable=0 rcupdate.rcu_cpu_stall_timeout=100 | tail -n 1)
@@ -249,8 +266,8 @@ rc=0
 acpi=0
 [ -f "$efi" ] && acpi=1
 stags=
-[ -n "$l0_nvme" ] && stags=$(awk '{print $1}' "$plan" | tr '\n' ' ')
-VMM_ACPI=$acpi VMM_STOCK_TAGS=$stags "$top/scripts/verdict.py" vmm "$log" "${log%.log}.marks" "${log%.log}.l0-trace" || rc=1
+[ -n "$l0_nvme" ] && stags=$(awk '!/^#/ && NF { print $1 }' "$plan" | tr '\n' ' ')
+VMM_ACPI=$acpi VMM_STOCK_ON=$([ -n "$l0_nvme" ] && echo 1) VMM_STOCK_TAGS=$stags "$top/scripts/verdict.py" vmm "$log" "${log%.log}.marks" "${log%.log}.l0-trace" || rc=1
 if [ -n "$l1kernel" ]; then
 	# the package's modules, each loaded by /init
 	if grep -q 'init: module .* not loaded\|module verification failed' "$log" ||

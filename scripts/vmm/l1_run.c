@@ -258,6 +258,19 @@ static int drain(struct vm *vm, int in_fd, struct out *o)
 	return 1;
 }
 
+/* The host's vfio interrupt lines of /proc/interrupts, on this console */
+static void host_irqs(const char *vm)
+{
+	char line[512];
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "vfio"))
+			say("vmm-l1: %s: host interrupts: %s", vm, line);
+	if (f)
+		fclose(f);
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -276,17 +289,18 @@ static int run_vm(struct vm *vm)
 {
 	int in[2], out[2], err[2], status = -1, open_fds = 2, i;
 	struct out o[2] = { { .prefix = "L2| " }, { .prefix = "VMM| " } };
-	double start = now(), stopped = 0;
-	int killed = 0, timed_out = 0;
+	double start = now(), stopped = 0, done_at = 0, last_irqs = start;
+	int killed = 0, timed_out = 0, stuck = 0;
 	char name[64];
 	pid_t pid;
 
 	if (pipe(in) || pipe(out) || pipe(err))
 		return -1;
 	mark(vm->name, "start");
+	/* arguments with spaces quoted (README's lines are checked against it) */
 	say("vmm-l1: %s:", vm->name);
 	for (i = 0; vm->argv[i]; i++)
-		say(" %s", vm->argv[i]);
+		say(strchr(vm->argv[i], ' ') ? " \"%s\"" : " %s", vm->argv[i]);
 	say("\n");
 	pid = fork();
 	if (!pid) {
@@ -311,6 +325,11 @@ static int run_vm(struct vm *vm)
 
 		if (poll(p, 2, 1000) < 0 && errno != EINTR)
 			break;
+		/* every 30 s, what the host's vfio-pci took */
+		if (t - last_irqs > 30) {
+			host_irqs(vm->name);
+			last_irqs = t;
+		}
 		for (i = 0; i < 2; i++)
 			if (o[i].fd >= 0 && p[i].revents && !drain(vm, in[1], &o[i])) {
 				close(o[i].fd);
@@ -321,10 +340,27 @@ static int run_vm(struct vm *vm)
 			/* let the last words of the guest through first */
 			stopped = t;
 		}
+		/*
+		 * A stock guest whose device never came up can hang in its
+		 * power-off (its driver's probe holds the device): 60 s after
+		 * its last word, the VMM tears it down all the same
+		 */
+		if (!vm->powered_off && !vm->runs[0] && vm->done_lines && !done_at)
+			done_at = t;
+		if (done_at && !stopped && t - done_at > 60) {
+			say("vmm-l1: %s: the guest reported but did not power off in 60 s\n", vm->name);
+			stopped = t;
+		}
 		if (stopped && !killed && t - stopped > 2) {
 			mark(vm->name, "teardown");
 			kill(pid, SIGTERM);
 			killed = 1;
+		}
+		/* a VMM that SIGKILL cannot end (stuck in the kernel): give up */
+		if (timed_out && t - start > vm->timeout_s + 120) {
+			say("vmm-l1: %s: the VMM is still there 120 s after SIGKILL\n", vm->name);
+			stuck = 1;
+			break;
 		}
 		if (!timed_out && t - start > vm->timeout_s) {
 			say("vmm-l1: %s: no end after %d s, killing the VMM\n",
@@ -335,7 +371,10 @@ static int run_vm(struct vm *vm)
 		}
 	}
 	close(in[1]);
-	waitpid(pid, &status, 0);
+	if (stuck)
+		waitpid(pid, &status, WNOHANG);
+	else
+		waitpid(pid, &status, 0);
 	mark(vm->name, "exited");
 	say("vmm-l1: %s: VMM ended after %.0f s, %s %d\n", vm->name, now() - start,
 	    WIFEXITED(status) ? "exit status" : "signal",
@@ -426,7 +465,11 @@ static void run_stock(void)
 	verdict(bind_nvme(), "vmm.host.nvme", "L0's NVMe %s bound to vfio-pci",
 		nvme[0] ? nvme : "(none)");
 	while (nvme[0] && fgets(line, sizeof(line), f)) {
-		struct vm vm = { .timeout_s = 1200 };
+		/*
+		 * about 130 s (device tree) and 225 s (ACPI) in a good run;
+		 * the edu VMs' 600 s each and four of these fit in L0's 3600
+		 */
+		struct vm vm = { .timeout_s = 480 };
 		static const char *none[] = { NULL };
 		char **argv = calloc(64, sizeof(*argv));
 		int a = 0;

@@ -21,6 +21,7 @@
  * "VMMTEST: DONE" ends the run, then the guest powers off.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -108,7 +110,8 @@ static void unescape(char *s)
 	unsigned int c;
 
 	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] == 'x' && sscanf(s + 2, "%2x", &c) == 1) {
+		if (s[0] == '\\' && s[1] == 'x' && isxdigit((unsigned char)s[2]) &&
+		    isxdigit((unsigned char)s[3]) && sscanf(s + 2, "%2x", &c) == 1) {
 			*d++ = c;
 			s += 3;
 		} else {
@@ -121,7 +124,7 @@ static void unescape(char *s)
 /*
  * What the kernel logged that tells how the device fares: the NVMe
  * driver's timeouts and resets, ACPICA's errors, the guest's SMMU. Printed
- * (at most 40 lines) and counted.
+ * (at most 120 lines) and counted.
  */
 struct klog {
 	int timeouts, resets, acpi_errors, smmu_events, printed;
@@ -132,13 +135,17 @@ static void kernel_log(int fd, struct klog *k)
 	static const char *const keep[] = {
 		"nvme", "ACPI BIOS Error", "ACPI Error", "ACPI Warning", "arm-smmu-v3",
 		"IORT", "soft lockup", "rcu_sched", "BUG", "WARNING", "RMR", "MSI", "_DSM",
-		"blocked for more",
+		"blocked for more", "Call trace", "+0x",
 	};
-	char rec[1024], *msg;
+	static char rec[8192];
+	char *msg;
 	unsigned int i;
 	ssize_t n;
 
-	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0) {
+	/* EPIPE: records were overwritten before they were read; go on */
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		if (n < 0)
+			continue;
 		rec[n] = 0;
 		msg = strchr(rec, ';');
 		if (!msg)
@@ -161,7 +168,7 @@ static void kernel_log(int fd, struct klog *k)
 			k->acpi_errors++;
 		if (strstr(msg, "arm-smmu-v3") && strstr(msg, "event 0x"))
 			k->smmu_events++;
-		if (k->printed++ < 40)
+		if (k->printed++ < 120)
 			printf("l2-nvme: kernel: %s\n", msg);
 	}
 }
@@ -258,18 +265,23 @@ static void *load_thread(void *arg)
  * @ioq the I/O queues that they serve ("nvme0qN", N > 0; the disk itself
  * has no blk-mq queues of its own under NVMe multipath, as Debian builds)
  */
-static unsigned long long nvme_irqs(int *lines, int *msi, int *ioq)
+#define MAX_QUEUES 16
+
+static unsigned long long nvme_irqs(int *lines, int *msi, int *ioq,
+				    unsigned long long per_q[MAX_QUEUES])
 {
 	static char buf[1 << 16];
 	unsigned long long total = 0;
 	char *l, *save;
 
 	*lines = *msi = *ioq = 0;
+	if (per_q)
+		memset(per_q, 0, MAX_QUEUES * sizeof(*per_q));
 	if (slurp("/proc/interrupts", buf, sizeof(buf)) <= 0)
 		return 0;
 	for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		char *p = strchr(l, ':'), *q;
-		unsigned long long v;
+		unsigned long long v, sum;
 		unsigned int n;
 		int off;
 
@@ -277,14 +289,20 @@ static unsigned long long nvme_irqs(int *lines, int *msi, int *ioq)
 			continue;
 		(*lines)++;
 		*msi += !!strstr(l, "MSI");
-		for (q = strstr(l, "nvme"); q; q = strstr(q + 4, "nvme"))
-			if (sscanf(q, "nvme%*uq%u", &n) == 1 && n > 0)
-				(*ioq)++;
 		p++;
+		sum = 0;
 		while (sscanf(p, " %llu%n", &v, &off) == 1) {
-			total += v;
+			sum += v;
 			p += off;
 		}
+		total += sum;
+		/* the queues this line serves (INTx: all of them, one line) */
+		for (q = strstr(p, "nvme"); q; q = strstr(q + 4, "nvme"))
+			if (sscanf(q, "nvme%*uq%u", &n) == 1 && n > 0) {
+				(*ioq)++;
+				if (per_q && n < MAX_QUEUES)
+					per_q[n] += sum;
+			}
 	}
 	return total;
 }
@@ -297,21 +315,41 @@ struct worker {
 	double secs;
 };
 
-/* the pattern of the byte at @pos: every 8 bytes say where they are */
+/*
+ * The pattern of the byte at @pos: every 8 bytes say where they are, and
+ * which run wrote them (@seed: a disk left by an earlier guest or run
+ * does not pass for this one's writes)
+ */
+static uint64_t seed;
+
 static void fill(uint64_t *p, unsigned long long pos, size_t len)
 {
 	size_t i;
 
 	for (i = 0; i < len / 8; i++)
-		p[i] = (pos + i * 8) ^ 0x5a5aa5a5c3c33c3cULL;
+		p[i] = (pos + i * 8) ^ seed;
 }
 
 static const size_t sizes[] = { 4096, 16384, 65536, 131072, 524288, 1048576, 8192 };
 
+/*
+ * Fresh pages for each piece, given back after it: the guest maps each
+ * I/O's pages at IOVAs of its own and unmaps them after (strict mode:
+ * an invalidation each), so that a mapping left stale in an IOTLB would
+ * send the next piece's data to, or take it from, pages no longer its
+ */
+static void *piece(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+		       -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
-	size_t max = 1 << 20, len;
+	size_t len;
 	unsigned long long off;
 	uint64_t *buf, *want;
 	double t0 = now();
@@ -320,45 +358,77 @@ static void *work(void *arg)
 
 	CPU_ZERO(&set);
 	CPU_SET(w->cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-	if (posix_memalign((void **)&buf, 4096, max) || posix_memalign((void **)&want, 4096, max)) {
+	if (sched_setaffinity(0, sizeof(set), &set))
 		w->errors++;
-		return NULL;
-	}
 	for (pass = 0; pass < 2; pass++) {
 		for (off = w->start, k = 0; off < w->start + w->bytes; off += len, k++) {
 			len = sizes[k % (sizeof(sizes) / sizeof(sizes[0]))];
 			if (off + len > w->start + w->bytes)
 				len = w->start + w->bytes - off;
-			fill(want, off, len);
-			if (!pass) {
+			want = piece(len);
+			buf = pass ? piece(len) : NULL;
+			if (!want || (pass && !buf)) {
+				w->errors++;
+			} else if (!pass) {
+				fill(want, off, len);
 				if (pwrite(w->fd, want, len, off) != (ssize_t)len)
 					w->errors++;
-				continue;
-			}
-			memset(buf, 0, len);
-			if (pread(w->fd, buf, len, off) != (ssize_t)len) {
+			} else if (pread(w->fd, buf, len, off) != (ssize_t)len) {
 				w->errors++;
-				continue;
+			} else {
+				fill(want, off, len);
+				if (memcmp(buf, want, len)) {
+					if (!w->mismatches)
+						w->first_bad = off;
+					w->mismatches++;
+				}
 			}
-			if (memcmp(buf, want, len)) {
-				if (!w->mismatches)
-					w->first_bad = off;
-				w->mismatches++;
-			}
+			if (want)
+				munmap(want, len);
+			if (buf)
+				munmap(buf, len);
 		}
 		/* the reads must come from the device, not from a cache */
 		if (!pass && fdatasync(w->fd))
 			w->errors++;
 	}
 	w->secs = now() - t0;
-	free(buf);
-	free(want);
+	return NULL;
+}
+
+/*
+ * While the I/O runs: every 20 s, the NVMe's interrupts so far and the
+ * kernel's new lines (a stall's report among them), so that a guest that
+ * hangs in the I/O still tells what it was doing
+ */
+struct watch {
+	struct klog *k;
+	int kfd, stop;
+};
+
+static void *watch_thread(void *arg)
+{
+	struct watch *w = arg;
+	int i, lines, msi, ioq;
+
+	while (!w->stop) {
+		for (i = 0; i < 200 && !w->stop; i++)
+			usleep(100 * 1000);
+		if (w->stop)
+			break;
+		printf("l2-nvme: watch: %llu NVMe interrupts so far\n",
+		       nvme_irqs(&lines, &msi, &ioq, NULL));
+		kernel_log(w->kfd, w->k);
+	}
 	return NULL;
 }
 
 static void io(struct klog *k, int kfd)
 {
+	struct watch wt = { .k = k, .kfd = kfd };
+	unsigned long long q0[MAX_QUEUES], q1[MAX_QUEUES];
+	int started[MAX_CPUS], watching, quiet = 0;
+	pthread_t watcher;
 	struct worker w[MAX_CPUS];
 	pthread_t th[MAX_CPUS];
 	unsigned long long irq0, irq1, size = 0, total = 0;
@@ -372,7 +442,7 @@ static void io(struct klog *k, int kfd)
 		cpus = MAX_CPUS;
 	if (slurp("/sys/block/nvme0n1/size", buf, sizeof(buf)) > 0)
 		size = strtoull(buf, NULL, 10) * 512;
-	nvme_irqs(&lines, &msi, &queues);
+	nvme_irqs(&lines, &msi, &queues, NULL);
 	printf("l2-nvme: %s: %llu MiB, %d I/O queue(s) with interrupts, %d CPU(s)\n", DISK, size >> 20,
 	       queues, cpus);
 	fd = open(DISK, O_RDWR | O_DIRECT);
@@ -380,16 +450,21 @@ static void io(struct klog *k, int kfd)
 		verdict(0, "io", "cannot use %s: %s", DISK, fd < 0 ? strerror(errno) : "too small");
 		return;
 	}
-	irq0 = nvme_irqs(&lines, &msi, &queues);
+	irq0 = nvme_irqs(&lines, &msi, &queues, q0);
+	watching = !pthread_create(&watcher, NULL, watch_thread, &wt);
 	t0 = now();
 	for (i = 0; i < cpus; i++) {
 		w[i] = (struct worker){ .cpu = i, .fd = fd };
-		w[i].bytes = IO_BYTES / cpus & ~(unsigned long long)0xfffff;
+		/* whole MiB each, 64 MiB at least in all (the disk has 256) */
+		w[i].bytes = (IO_BYTES / cpus + 0xfffff) & ~(unsigned long long)0xfffff;
 		w[i].start = i * w[i].bytes;
-		pthread_create(&th[i], NULL, work, &w[i]);
+		started[i] = !pthread_create(&th[i], NULL, work, &w[i]);
+		if (!started[i])
+			w[i].errors++;
 	}
 	for (i = 0; i < cpus; i++) {
-		pthread_join(th[i], NULL);
+		if (started[i])
+			pthread_join(th[i], NULL);
 		errors += w[i].errors;
 		bad += w[i].mismatches;
 		total += w[i].bytes;
@@ -398,7 +473,11 @@ static void io(struct klog *k, int kfd)
 		if (w[i].mismatches)
 			printf("l2-nvme: CPU %d: first mismatch at byte %llu\n", i, w[i].first_bad);
 	}
-	irq1 = nvme_irqs(&lines, &msi, &queues);
+	/* the watcher shares nvme_irqs()'s buffer and the log: stopped first */
+	wt.stop = 1;
+	if (watching)
+		pthread_join(watcher, NULL);
+	irq1 = nvme_irqs(&lines, &msi, &queues, q1);
 	close(fd);
 	kernel_log(kfd, k);
 	verdict(!errors && !bad && total >= IO_BYTES, "io",
@@ -416,16 +495,24 @@ static void io(struct klog *k, int kfd)
 	else
 		verdict(queues >= 2 && cpus >= 2, "queues",
 			"%d I/O queues, one writer per CPU on %d CPUs", queues, cpus);
-	verdict(irq1 > irq0 && (intx ? !msi && lines == 1 : msi == lines && lines >= 2), "irq",
-		"%llu interrupts during the I/O, on %d line(s) of /proc/interrupts, %d of them MSIs (%s wanted)",
-		irq1 - irq0, lines, msi, intx ? "one INTx line" : "an MSI per queue");
+	/* each I/O queue's interrupts rose (INTx: their one line) */
+	for (i = 1; i <= queues && i < MAX_QUEUES; i++)
+		if (q1[i] <= q0[i]) {
+			printf("l2-nvme: I/O queue %d took no interrupt\n", i);
+			quiet++;
+		}
+	verdict(irq1 > irq0 && queues >= 1 && !quiet && (intx ? !msi && lines == 1 : msi == lines && lines >= 2),
+		"irq",
+		"%llu interrupts during the I/O, on %d line(s) of /proc/interrupts, %d of them MSIs (%s wanted), %d of %d I/O queue(s) without one",
+		irq1 - irq0, lines, msi, intx ? "one INTx line" : "an MSI per queue", quiet, queues);
 }
 
 int main(void)
 {
 	struct klog k = { 0 };
 	char bdf[64] = "", type[32], buf[256];
-	int kfd, direct, loaded = 0, found = 0;
+	int kfd, direct, loaded = 0, found = 0, i;
+	struct timespec ts;
 	pthread_t loader;
 	double t0;
 	struct stat st;
@@ -438,6 +525,16 @@ int main(void)
 	if (slurp("/proc/version", buf, sizeof(buf)) > 0)
 		printf("l2-nvme: %s", buf);
 	cmdline();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	seed = 0x5a5aa5a5c3c33c3cULL ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec;
+	for (i = 0; tag[i]; i++)
+		seed = seed * 131 + (unsigned char)tag[i];
+	printf("l2-nvme: the data's seed: %#llx\n", (unsigned long long)seed);
+	/* the timeouts, resets and ACPICA errors are read there */
+	if (kfd < 0) {
+		verdict(0, "device", "cannot read the kernel's log: %s", strerror(errno));
+		goto out;
+	}
 	kernel_log(kfd, &k);
 	if (!find_nvme(bdf, sizeof(bdf))) {
 		verdict(0, "device", "no NVMe (class 0x010802) on the guest's PCI bus");
@@ -449,7 +546,10 @@ int main(void)
 	 * device joins its IOMMU group when the driver binds to it (the
 	 * firmware's IOMMU description is read then).
 	 */
-	pthread_create(&loader, NULL, load_thread, &loaded);
+	if (pthread_create(&loader, NULL, load_thread, &loaded)) {
+		verdict(0, "device", "cannot start the module loader");
+		goto out;
+	}
 	snprintf(buf, sizeof(buf), "/sys/bus/pci/devices/%s/iommu_group", bdf);
 	for (t0 = now(); stat(buf, &st) && now() - t0 < 60;) {
 		usleep(100 * 1000);
