@@ -12,7 +12,7 @@
 #   scripts/vmm-build.sh       build/vmm-fixed/qemu-system-aarch64, built
 #                              again only when vmm/ or this script change
 #
-# About 10 minutes on 2 cores. The unmodified binary stays in the tests.
+# About 3 minutes on 2 cores. The unmodified binary stays in the tests.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
