@@ -258,17 +258,33 @@ static int drain(struct vm *vm, int in_fd, struct out *o)
 	return 1;
 }
 
-/* The host's vfio interrupt lines of /proc/interrupts, on this console */
+/*
+ * The host's vfio interrupt lines of /proc/interrupts, on this console,
+ * and the NVMe's PCI command and status registers (INTx Disable, bit 10
+ * of the command; Interrupt Status, bit 3 of the status): what the
+ * host's INTx masking and the device's INTx are at
+ */
 static void host_irqs(const char *vm)
 {
-	char line[512];
+	char line[512], path[320];
+	unsigned char cfg[8];
 	FILE *f = fopen("/proc/interrupts", "r");
+	int fd;
 
 	while (f && fgets(line, sizeof(line), f))
 		if (strstr(line, "vfio"))
 			say("vmm-l1: %s: host interrupts: %s", vm, line);
 	if (f)
 		fclose(f);
+	if (!nvme[0])
+		return;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", nvme);
+	fd = open(path, O_RDONLY);
+	if (fd >= 0 && pread(fd, cfg, sizeof(cfg), 0) == sizeof(cfg))
+		say("vmm-l1: %s: %s command 0x%04x status 0x%04x\n", vm, nvme,
+		    cfg[4] | cfg[5] << 8, cfg[6] | cfg[7] << 8);
+	if (fd >= 0)
+		close(fd);
 }
 
 static double now(void)
