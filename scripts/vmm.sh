@@ -83,6 +83,28 @@ file /l2_edu.ko $out/mod/l2_edu.ko 0644 0 0
 EOF
 "$objl2/usr/gen_init_cpio" "$out/l2.list" >"$out/l2.cpio"
 
+# mod_order DIR NAME...: in ${ordered[@]}, the files under DIR of the
+# modules NAME and of what each depends on (modinfo), each after its
+# dependencies, as modprobe would load them
+mod_order() {
+	local dir=$1 m
+	shift
+	ordered=()
+	for m in "$@"; do mod_add "$dir" "$m" || return 1; done
+}
+mod_add() {
+	local dir=$1 m=$2 f d
+	for f in "${ordered[@]}"; do
+		f=$(basename "$f"); f=${f%%.ko*}
+		[ "${f//-/_}" = "${m//-/_}" ] && return 0
+	done
+	f=$(find "$dir" -name "$m.ko*" -o -name "${m//_/-}.ko*" -o -name "${m//-/_}.ko*" | head -n 1)
+	[ -n "$f" ] || { echo "vmm: module $m is not in $dir" >&2; return 1; }
+	d=$(modinfo -F depends "$f") || { echo "vmm: modinfo cannot read $f" >&2; return 1; }
+	for d in ${d//,/ }; do mod_add "$dir" "$d" || return 1; done
+	ordered+=("$f")
+}
+
 # --- L1: the test kernel's initramfs, with the VMM and the guest ---------
 efi=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
 l1kernel=
@@ -108,17 +130,8 @@ if [ "${VMM_L1:-}" = deb ] || [ "${VMM_L1:-}" = deb-tree ]; then
 	name=vmm-deb
 	efi=/nonexistent
 	# each module after what it depends on, as modprobe would load them
-	mods=()
-	add_mod() {
-		local m=$1 f d
-		for f in "${mods[@]}"; do [ "$(basename "$f" .ko)" = "$m" ] && return 0; done
-		f=$(find "$moddir" -name "$m.ko" -o -name "${m//_/-}.ko" | head -n 1)
-		[ -n "$f" ] || { echo "vmm: module $m is not in the package" >&2; return 1; }
-		d=$(modinfo -F depends "$f") || { echo "vmm: modinfo cannot read $f" >&2; return 1; }
-		for d in ${d//,/ }; do add_mod "$d" || return 1; done
-		mods+=("$f")
-	}
-	add_mod vfio_iommu_type1 && add_mod vfio_pci || { result FAIL "vmm (deb): the package's VFIO modules"; exit 1; }
+	mod_order "$moddir" vfio_iommu_type1 vfio_pci || { result FAIL "vmm (deb): the package's VFIO modules"; exit 1; }
+	mods=("${ordered[@]}")
 fi
 {
 	echo "dir /vmm 0755 0 0"
@@ -185,21 +198,16 @@ if [ "$VMM_STOCK" = 1 ] || [ "$VMM_STOCK" = only ]; then
 		rm -rf "$g" && mkdir -p "$g/modules"
 		# nvme and what it depends on, each after its dependencies,
 		# uncompressed (their signatures are kept: Debian signs the .ko)
+		mod_order "$root/lib/modules/$krel/kernel" nvme || { result FAIL "vmm: $pkg's nvme modules"; exit 1; }
 		smods=()
-		add_smod() {
-			local m=$1 f d
-			for f in "${smods[@]}"; do [ "$f" = "$m" ] && return 0; done
-			f=$(find "$root/lib/modules/$krel/kernel" -name "$m.ko*" -o -name "${m//_/-}.ko*" | head -n 1)
-			[ -n "$f" ] || { echo "vmm: $m is not in $pkg" >&2; return 1; }
-			d=$(modinfo -F depends "$f") || { echo "vmm: modinfo cannot read $f" >&2; return 1; }
-			for d in ${d//,/ }; do add_smod "$d" || return 1; done
+		for f in "${ordered[@]}"; do
+			m=$(basename "$f"); m=${m%%.ko*}
 			smods+=("$m")
 			case $f in
 			*.xz) xz -dc "$f" >"$g/modules/$(printf %02d ${#smods[@]})-$m.ko" ;;
 			*) cp "$f" "$g/modules/$(printf %02d ${#smods[@]})-$m.ko" ;;
 			esac
-		}
-		add_smod nvme || { result FAIL "vmm: $pkg's nvme modules"; exit 1; }
+		done
 		{
 			echo "dir /dev 0755 0 0"
 			echo "nod /dev/console 0600 0 0 c 5 1"
