@@ -51,3 +51,35 @@ if judged boot "$tmp/boot1.log" || ! judged boot "$tmp/boot2.log"; then
 else
 	result PASS "harness: a boot needs both edu devices"
 fi
+
+# make vmm is the only run of the RFC's VMM on the series: without the
+# VMM it fails (VMM=none alone leaves it out)
+: >"$tmp/results"
+if RESULTS=$tmp/results VMM=$tmp/no-vmm "$top/scripts/vmm.sh" >/dev/null 2>&1 ||
+   ! grep -q '^FAIL vmm: ' "$tmp/results"; then
+	result FAIL "harness: make vmm without the RFC's VMM fails" "$(cat "$tmp/results")"
+else
+	result PASS "harness: make vmm without the RFC's VMM fails"
+fi
+
+# the host's own event lines, 6.1's and the series' for a nested master,
+# fail make vmm (a guest's events go to its VMM)
+host='vmm host (L1) logged no event as its own (the guest'"'"'s go to the VMM)'
+: >"$tmp/marks"; : >"$tmp/trace"
+for ev in 'arm-smmu-v3 arm-smmu-v3.0.auto: event 0x10 received:' \
+	  'vfio-pci 0000:00:02.0: event 0x10 of a nested master: 0000000800000010 0000028000000000 0000000001234000 0000000001234000'; do
+	printf '%s\n' 'vmm-l1: start' "$ev" >"$tmp/ev.log"
+	: >"$tmp/results"
+	RESULTS=$tmp/results "$v" vmm "$tmp/ev.log" "$tmp/marks" "$tmp/trace" >/dev/null 2>&1
+	if grep -qxF "FAIL $host" "$tmp/results"; then
+		result PASS "harness: a host event line fails make vmm (${ev%%:*}...)"
+	else
+		result FAIL "harness: a host event line fails make vmm (${ev%%:*}...)" "$(grep -F "$host" "$tmp/results")"
+	fi
+done
+printf '%s\n' 'vmm-l1: start' >"$tmp/ev.log"
+: >"$tmp/results"
+RESULTS=$tmp/results "$v" vmm "$tmp/ev.log" "$tmp/marks" "$tmp/trace" >/dev/null 2>&1
+grep -qxF "PASS $host" "$tmp/results" &&
+	result PASS "harness: no host event line passes that verdict" ||
+	result FAIL "harness: no host event line passes that verdict" "$(grep -F "$host" "$tmp/results")"

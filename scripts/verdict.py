@@ -294,7 +294,11 @@ def leaks(log):
 L2P, VMMP = 'L2| ', 'VMM| '
 VERDICT = re.compile(r'VMMTEST: (PASS|FAIL) (\S+?): (.*)$')
 FAULTLINE = re.compile(r'VMMTEST: FAULT (\S+) (\S+) iova=(0x[0-9a-f]+)')
-EVENT = re.compile(r'arm-smmu-v3 \S+: event 0x([0-9a-f]{2}) received:')
+# 6.1's line for a host's event, and the series' for a nested master's
+# event that no guest was given (a stage-2 fault, a bad STE, a record the
+# series failed to decode)
+EVENT = re.compile(r'arm-smmu-v3 \S+: event 0x([0-9a-f]{2}) received:|'
+                   r'\S+: event 0x([0-9a-f]{2}) of a nested master:')
 DWORD = re.compile(r'arm-smmu-v3 \S+: \s*0x([0-9a-f]{16})\s*$')
 MARK = re.compile(r'VMMTEST: MARK (\S+) (\S+)')
 OPCODE = re.compile(r'smmuv3_cmdq_opcode <--- SMMU_CMD_(\w+)')

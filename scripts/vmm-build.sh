@@ -20,8 +20,10 @@ rfc=$top/../shared/rfc-vmm
 out=$top/build/vmm-fixed
 src=$(ls "$rfc"/qemu-*.tar.xz 2>/dev/null | head -n 1)
 [ -n "$src" ] || { echo "vmm-build: no VMM source in $rfc" >&2; exit 1; }
+# the fixes, in order: every NNNN-*.patch but the cover letter
+patches=$(ls "$top"/vmm/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-')
 # what the binary is built from: the source, the patches, this script
-key=$(cat "$src" "$top"/vmm/0[0-9][0-9][1-9]-*.patch "$0" | sha256sum | cut -c1-16)
+key=$(cat "$src" $patches "$0" | sha256sum | cut -c1-16)
 if [ -x "$out/qemu-system-aarch64" ] && [ "$(cat "$out/key" 2>/dev/null)" = "$key" ]; then
 	echo "vmm-build: $out/qemu-system-aarch64 is up to date ($key)"
 	exit 0
@@ -49,7 +51,7 @@ rm -rf "$out"
 mkdir -p "$out"
 tar -xJf "$src" -C "$out"
 q=$out/qemu
-for p in "$top"/vmm/0[0-9][0-9][1-9]-*.patch; do
+for p in $patches; do
 	patch -s -p1 -d "$q" --no-backup-if-mismatch <"$p" ||
 		{ echo "vmm-build: $(basename "$p") does not apply" >&2; exit 1; }
 	echo "vmm-build: applied $(basename "$p")"
@@ -93,4 +95,4 @@ aarch64-linux-gnu-strip -o "$out/qemu-system-aarch64" "$q/build/qemu-system-aarc
 # the sources and objects are not kept: about 1 GiB
 rm -rf "$q"
 echo "$key" > "$out/key"
-echo "vmm-build: $out/qemu-system-aarch64 in $(( $(date +%s) - start ))s ($key; $(ls "$top"/vmm/0[0-9][0-9][1-9]-*.patch | wc -l) patches)"
+echo "vmm-build: $out/qemu-system-aarch64 in $(( $(date +%s) - start ))s ($key; $(echo $patches | wc -w) patches)"
