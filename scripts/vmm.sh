@@ -254,10 +254,15 @@ if [ "$VMM_STOCK" = 1 ] || [ "$VMM_STOCK" = only ]; then
 		mv "$plan.new" "$plan"
 	fi
 	# L0's NVMe, on a disk image of its own (the guests write 64 MiB of
-	# it), zeroed for each run
+	# it), zeroed for each run. dbcs=off: no shadow doorbells. QEMU
+	# 10.0.2's INTx accounting (cq_pending) only sees CQ head doorbells
+	# written to the BAR; with shadow doorbells (Linux uses them when
+	# offered) a drained CQ can stay counted, and INTx then stays asserted
+	# mid-run (seen 2026-12-08 in a DT INTx guest: Interrupt Status set,
+	# the host's count stuck, 39,523 interrupts, RCU stalls). README.
 	rm -f "$out/nvme.img"
 	truncate -s 256M "$out/nvme.img"
-	l0_nvme="-drive if=none,id=nv0,file=$out/nvme.img,format=raw -device nvme,serial=nested0,drive=nv0"
+	l0_nvme="-drive if=none,id=nv0,file=$out/nvme.img,format=raw -device nvme,serial=nested0,drive=nv0,dbcs=off"
 	echo "vmm: stock guests: $(awk '{print $1}' "$plan" | tr '\n' ' ')"
 fi
 "$top/scripts/initramfs.sh" "$out/l1.cpio" "$out/l1_run" "$out/l1.list"
